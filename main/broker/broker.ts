@@ -1,0 +1,141 @@
+import type { CaptureRecord } from '../capture/capture-record.js';
+import { LINKTYPE, linkTypeOfPayload } from '../capture/linktype.js';
+import { convertTimestamp, type Timestamp } from '../capture/timestamp.js';
+import type { AllowList } from './allow-list.js';
+import type { BrokerCounters } from './counters.js';
+import { formatIpAddress } from './decode/ip-address.js';
+import { locateTunnel } from './decode/outer.js';
+import { decodeVxlan } from './decode/vxlan.js';
+import type { OutputInterface, TunnelInterfaces, TunnelKind } from './tunnel-interfaces.js';
+
+/** Where delivered packets go (the pcapng writer today; the live view and forwarders later). */
+export interface PacketSink {
+  writePacket(
+    interfaceId: number,
+    tsHigh: number,
+    tsLow: number,
+    data: Uint8Array,
+    originalLength: number,
+    flags: number,
+  ): boolean;
+  interfaceInfo(id: number): { tsResolution: number } | undefined;
+}
+
+export interface BrokerDeps {
+  counters: BrokerCounters;
+  allow: AllowList;
+  interfaces: TunnelInterfaces;
+  sink: PacketSink;
+  /** Called for every packet written, so the owner can apply -c and other stop conditions. */
+  onWritten?: () => void;
+  /** Output interfaces for non-tunnel packets of a file, keyed by the file's interface index. */
+  passThroughInterface?: (record: CaptureRecord) => OutputInterface;
+}
+
+export interface FileDecapOptions {
+  vxlanPorts: ReadonlySet<number>;
+  gre: boolean;
+  /** false with --no-decap: every record passes through as it is. */
+  decapsulate: boolean;
+}
+
+/**
+ * The broker's data path: terminate → decapsulate → allow → label → sinks.
+ * Inner frames are passed on as subarrays of the received datagram: never copied before the sink.
+ */
+export class Broker {
+  constructor(private readonly deps: BrokerDeps) {}
+
+  /** A UDP datagram received on a VXLAN port (the kernel already removed IP and UDP). */
+  ingestVxlanDatagram(datagram: Uint8Array, peer: string, tsHigh: number, tsLow: number): void {
+    const { counters } = this.deps;
+    counters.received++;
+    counters.receivedBytes += datagram.length;
+    const vxlan = decodeVxlan(datagram);
+    if (!vxlan.ok) {
+      counters.countDecapError(vxlan.reason);
+      return;
+    }
+    this.deliver('vxlan', peer, vxlan.vni, LINKTYPE.ETHERNET, datagram.subarray(vxlan.payloadOffset), tsHigh, tsLow, 6);
+  }
+
+  /** A whole captured packet (file input or libpcap): find and open the tunnel, or pass it through. */
+  ingestRecord(record: CaptureRecord, options: FileDecapOptions): void {
+    const { counters } = this.deps;
+    counters.received++;
+    counters.receivedBytes += record.data.length;
+    const outer = options.decapsulate ? locateTunnel(record.linkType, record.data, options) : undefined;
+    if (outer === undefined || (outer.ok && outer.tunnel === 'none')) {
+      counters.passedThrough++;
+      const output = this.deps.passThroughInterface?.(record);
+      if (output === undefined) return;
+      output.received++;
+      if (this.write(output.id, record.timestamp, record.data, record.originalLength, record.flags)) output.written++;
+      else output.dropped++;
+      return;
+    }
+    if (!outer.ok) {
+      counters.countDecapError(outer.reason);
+      return;
+    }
+    if (outer.checksumValid === false) counters.badChecksum++;
+    if (outer.outgoing) {
+      counters.passedThrough++; // our own transmissions seen by libpcap on `any`
+      return;
+    }
+    const { high, low, resolution } = record.timestamp;
+    const frame = record.data.subarray(outer.payloadOffset, outer.payloadEnd);
+    const linkType = linkTypeOfPayload(outer.payloadKind);
+    // A sliced outer capture leaves the inner frame short; its original length is what was sent.
+    const missing = Math.max(0, record.originalLength - record.data.length);
+    this.deliver(outer.tunnel, formatIpAddress(outer.peer), outer.tunnelId, linkType, frame, high, low, resolution, missing);
+  }
+
+  private deliver(
+    kind: TunnelKind,
+    peer: string,
+    tunnelId: number | undefined,
+    linkType: number,
+    frame: Uint8Array,
+    tsHigh: number,
+    tsLow: number,
+    tsResolution: number,
+    missingBytes = 0,
+  ): void {
+    const { counters, allow } = this.deps;
+    if (!allow.allowsPeer(peer)) {
+      counters.notAllowed.peer++;
+      return;
+    }
+    if (!allow.allowsId(tunnelId)) {
+      counters.notAllowed.tunnelId++;
+      return;
+    }
+    const tunnel = this.deps.interfaces.resolve(kind, peer, tunnelId, linkType, tsResolution);
+    tunnel.received++;
+    counters.delivered++;
+    const ts = { high: tsHigh, low: tsLow, resolution: tsResolution };
+    if (this.write(tunnel.id, ts, frame, frame.length + missingBytes, tunnel.flags)) tunnel.written++;
+    else tunnel.dropped++;
+  }
+
+  private write(
+    interfaceId: number,
+    ts: Timestamp,
+    data: Uint8Array,
+    originalLength: number,
+    flags: number,
+  ): boolean {
+    const { sink, counters } = this.deps;
+    const resolution = sink.interfaceInfo(interfaceId)?.tsResolution ?? ts.resolution;
+    const stamp = resolution === ts.resolution ? ts : convertTimestamp(ts, resolution);
+    if (!sink.writePacket(interfaceId, stamp.high, stamp.low, data, originalLength, flags)) {
+      counters.writerDropped++;
+      return false;
+    }
+    counters.written++;
+    counters.writtenBytes += data.length;
+    this.deps.onWritten?.();
+    return true;
+  }
+}

@@ -1,0 +1,272 @@
+import os from 'node:os';
+import type { CaptureRecord } from '../capture/capture-record.js';
+import { PcapngWriter } from '../capture/pcapng-writer.js';
+import { type OpenedCapture, openCapture } from '../capture/read-capture.js';
+import type { Rotation } from '../capture/rotation.js';
+import { convertTimestamp, fromMicros, nowMicros } from '../capture/timestamp.js';
+import { AllowList } from './allow-list.js';
+import { Broker } from './broker.js';
+import { type CaptureStats, type ListenerStats, type StopReason, snapshotStats } from './capture-stats.js';
+import { BrokerCounters } from './counters.js';
+import { GreListener } from './sources/gre-listener.js';
+import { type ListenAddress, formatListenAddress } from './sources/listen-address.js';
+import { VxlanListener } from './sources/vxlan-listener.js';
+import { type OutputInterface, TunnelInterfaces } from './tunnel-interfaces.js';
+import { TunnelMap } from './tunnel-map.js';
+
+export interface CaptureOptions {
+  vxlan: ListenAddress[];
+  gre: boolean;
+  /** Read this pcap/pcapng file ('-' = stdin) instead of listening. */
+  readFile?: string;
+  /** With readFile: open tunnel packets found in the file (default), or pass everything through. */
+  decapsulate: boolean;
+  /** pcapng output path, '-' for stdout. */
+  writeFile: string;
+  rotation?: Rotation;
+  stopAfter: { packets?: number; durationSeconds?: number; fileSizeKB?: number; files?: number };
+  allowPeers: string[];
+  tunnelIds: string[];
+  tunnelMap?: TunnelMap;
+  application: string;
+}
+
+export type StatsListener = (stats: CaptureStats) => void;
+
+/**
+ * One run of the headless broker: sources → broker → pcapng writer, stop conditions, counters.
+ * `done` resolves once the output is complete and readable, however the capture ended.
+ */
+export class CaptureSession {
+  readonly counters = new BrokerCounters();
+  readonly writer: PcapngWriter;
+  private readonly interfaces: TunnelInterfaces;
+  private readonly broker: Broker;
+  private readonly vxlanListeners: VxlanListener[];
+  private readonly greListener: GreListener | undefined;
+  private readonly passThrough = new Map<string, OutputInterface>();
+  private readonly startedAt = Date.now();
+  private readonly startMicros = nowMicros();
+  private readonly listeners = new Set<StatsListener>();
+  private stopReason: StopReason | null = null;
+  private resolveStopped!: () => void;
+  private readonly stopped = new Promise<void>((resolve) => {
+    this.resolveStopped = resolve;
+  });
+  private capture: OpenedCapture | undefined;
+  outputError: Error | undefined;
+  readWarning: string | undefined;
+
+  constructor(private readonly options: CaptureOptions) {
+    const allow = new AllowList(options.allowPeers, options.tunnelIds);
+    this.writer = new PcapngWriter({
+      target: options.writeFile,
+      section: { application: options.application, os: `${os.type()} ${os.release()}` },
+      ...(options.rotation && { rotation: options.rotation }),
+      statistics: () => this.interfaceStatistics(),
+      ...(options.stopAfter.files !== undefined && { maxFiles: options.stopAfter.files }),
+      onLastFileFull: () => this.stop('files'),
+      onError: (error) => {
+        this.outputError = error;
+        this.stop('output-error');
+      },
+    });
+    this.interfaces = new TunnelInterfaces(
+      { addInterface: (t) => this.writer.addInterface({ ...t, snapLength: 0 }) },
+      options.tunnelMap ?? new TunnelMap(),
+    );
+    this.broker = new Broker({
+      counters: this.counters,
+      allow,
+      interfaces: this.interfaces,
+      sink: this.writer,
+      onWritten: () => this.checkLimits(),
+      passThroughInterface: (record) => this.passThroughInterface(record),
+    });
+    const fromFile = options.readFile !== undefined;
+    const greDecap = this.decap();
+    this.vxlanListeners = fromFile
+      ? []
+      : options.vxlan.map(
+          (listen) =>
+            new VxlanListener(listen, (datagram, peer) => {
+              if (this.stopReason !== null) return;
+              const now = nowMicros();
+              this.broker.ingestVxlanDatagram(datagram, peer, Math.floor(now / 2 ** 32), now >>> 0);
+            }),
+        );
+    this.greListener =
+      !fromFile && options.gre ? new GreListener((record) => {
+            if (this.stopReason === null) this.broker.ingestRecord(record, greDecap);
+          }) : undefined;
+  }
+
+  /** Starts listening (or reading); throws a UsageError/CaptureFileError a user can act on. */
+  async start(): Promise<void> {
+    try {
+      for (const listener of this.vxlanListeners) await listener.start();
+      await this.greListener?.start();
+    } catch (error) {
+      await this.closeSources();
+      await this.writer.close();
+      throw error;
+    }
+    if (this.options.stopAfter.durationSeconds !== undefined) {
+      setTimeout(() => this.stop('duration'), this.options.stopAfter.durationSeconds * 1000).unref();
+    }
+    const rotationTimer = setInterval(() => this.writer.rotateIfDue(), 250);
+    rotationTimer.unref();
+    void this.stopped.then(() => clearInterval(rotationTimer));
+    if (this.options.readFile !== undefined) void this.readFile(this.options.readFile);
+  }
+
+  /** Ends the capture; the first reason given is the one reported. */
+  stop(reason: StopReason): void {
+    if (this.stopReason !== null) return;
+    this.stopReason = reason;
+    this.resolveStopped();
+  }
+
+  /** Resolves with the final statistics once every file is closed and complete. */
+  async done(): Promise<CaptureStats> {
+    await this.stopped;
+    await this.closeSources();
+    await this.writer.close();
+    const final = this.stats();
+    for (const listener of this.listeners) listener(final);
+    return final;
+  }
+
+  get listening(): string[] {
+    return [...this.vxlanListeners.map((l) => l.label), ...(this.greListener ? [this.greListener.label] : [])];
+  }
+
+  stats(): CaptureStats {
+    const listenerStats: ListenerStats[] = this.vxlanListeners.map((l) => ({
+      label: l.label,
+      received: l.received,
+      kernelDrops: l.kernelDrops() ?? null,
+      receiveBufferBytes: l.receiveBufferBytes,
+    }));
+    if (this.greListener)
+      listenerStats.push({
+        label: this.greListener.label,
+        received: this.greListener.received,
+        kernelDrops: this.greListener.kernelDrops() ?? null,
+      });
+    return snapshotStats(
+      this.counters,
+      listenerStats,
+      [...this.interfaces.all, ...this.passThrough.values()],
+      this.writer.files,
+      (Date.now() - this.startedAt) / 1000,
+      this.stopReason,
+    );
+  }
+
+  /** For the UI (later): called with fresh statistics every `intervalMs`; returns the unsubscribe. */
+  subscribe(listener: StatsListener, intervalMs = 1000): () => void {
+    this.listeners.add(listener);
+    const timer = setInterval(() => listener(this.stats()), intervalMs);
+    timer.unref();
+    return () => {
+      clearInterval(timer);
+      this.listeners.delete(listener);
+    };
+  }
+
+  private decap() {
+    return {
+      vxlanPorts: new Set(this.options.vxlan.map((l) => l.port)),
+      gre: this.options.gre || this.options.readFile !== undefined,
+      decapsulate: this.options.decapsulate,
+    };
+  }
+
+  private async readFile(file: string): Promise<void> {
+    const decap = this.decap();
+    try {
+      const capture = await openCapture(file);
+      this.capture = capture;
+      let sinceYield = 0;
+      for await (const record of capture.records) {
+        if (this.stopReason !== null) break;
+        this.broker.ingestRecord(record, decap);
+        if (++sinceYield >= 4096) {
+          sinceYield = 0;
+          await this.writer.whenWritable();
+        }
+      }
+      if (capture.problems.corruptAt) {
+        const { offset, reason } = capture.problems.corruptAt;
+        this.readWarning = `${file}: stopped reading at byte ${offset}: ${reason}; everything before it was processed`;
+      }
+      await capture.close();
+      this.stop('end-of-input');
+    } catch (error) {
+      this.readWarning = (error as Error).message;
+      this.stop('end-of-input');
+    }
+  }
+
+  /** How far file input has got, for progress lines; undefined for live capture. */
+  readProgress(): { bytesRead: number; size: number | undefined } | undefined {
+    const capture = this.capture;
+    return capture && { bytesRead: capture.bytesRead(), size: capture.size };
+  }
+
+  private passThroughInterface(record: CaptureRecord): OutputInterface {
+    const key = `${record.interfaceIndex}|${record.interfaceName}|${record.linkType}`;
+    let found = this.passThrough.get(key);
+    if (found === undefined) {
+      const description = record.interfaceDescription ?? `${record.interfaceName} (passed through from file)`;
+      const id = this.writer.addInterface({
+        linkType: record.linkType,
+        snapLength: record.snapLength,
+        name: record.interfaceName,
+        description,
+        tsResolution: record.timestamp.resolution,
+      });
+      found = { id, name: record.interfaceName, description, received: 0, written: 0, dropped: 0 };
+      this.passThrough.set(key, found);
+    }
+    return found;
+  }
+
+  private checkLimits(): void {
+    const { packets, fileSizeKB } = this.options.stopAfter;
+    if (packets !== undefined && this.counters.written >= packets) this.stop('packets');
+    if (fileSizeKB !== undefined && this.writer.fileBytes >= fileSizeKB * 1000 && !this.options.rotation) this.stop('filesize');
+  }
+
+  private interfaceStatistics() {
+    const now = fromMicros(nowMicros());
+    const osDrops = this.options.readFile === undefined ? this.stats().kernelDrops : undefined;
+    return [...this.interfaces.all, ...this.passThrough.values()].map((iface) => {
+      // ISB timestamps are in the units of the interface they describe.
+      const resolution = this.writer.interfaceInfo(iface.id)?.tsResolution ?? now.resolution;
+      const end = convertTimestamp(now, resolution);
+      const start = convertTimestamp(fromMicros(this.startMicros), resolution);
+      return {
+      interfaceId: iface.id,
+      high: end.high,
+      low: end.low,
+      startHigh: start.high,
+      startLow: start.low,
+      received: iface.received,
+      dropped: iface.dropped,
+      delivered: iface.written,
+      ...(osDrops !== undefined && {
+        comment: `kernel socket drops across all tunnels of this capture: ${osDrops} (not attributable to one interface)`,
+      }),
+      };
+    });
+  }
+
+  private async closeSources(): Promise<void> {
+    for (const listener of this.vxlanListeners) await listener.close();
+    await this.greListener?.close();
+  }
+}
+
+export { formatListenAddress };

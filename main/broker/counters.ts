@@ -1,0 +1,27 @@
+import type { DecodeFailureReason } from './decode/result.js';
+
+/**
+ * Every packet is accounted for at every stage:
+ *   received = decapErrors + notAllowed + passedThrough?(file input) + delivered
+ *   delivered = written + writerDropped (once a writer exists)
+ */
+export class BrokerCounters {
+  received = 0;
+  receivedBytes = 0;
+  decapErrors = { truncated: 0, badFlags: 0, unknownEthertype: 0 };
+  /** GRE packets with a checksum that does not verify; still delivered, like the kernel's stats. */
+  badChecksum = 0;
+  notAllowed = { peer: 0, tunnelId: 0 };
+  /** File input only: packets that were not tunnel packets, delivered unchanged. */
+  passedThrough = 0;
+  delivered = 0;
+  written = 0;
+  writtenBytes = 0;
+  writerDropped = 0;
+
+  countDecapError(reason: DecodeFailureReason): void {
+    if (reason === 'truncated') this.decapErrors.truncated++;
+    else if (reason === 'bad-flags') this.decapErrors.badFlags++;
+    else this.decapErrors.unknownEthertype++;
+  }
+}

@@ -1,0 +1,45 @@
+import { ByteSource } from './byte-source.js';
+import { CaptureFileError, type CaptureRecord } from './capture-record.js';
+import { BLOCK } from './pcapng-blocks.js';
+import { PCAP_MAGIC_MICRO, PCAP_MAGIC_NANO, type ReadProblems, readPcap } from './pcap-reader.js';
+import { readPcapng } from './pcapng-reader.js';
+
+export type { ReadProblems } from './pcap-reader.js';
+
+export interface OpenedCapture {
+  format: 'pcap' | 'pcapng';
+  /** File size in bytes when known (not for stdin), for progress. */
+  size: number | undefined;
+  bytesRead: () => number;
+  records: AsyncGenerator<CaptureRecord>;
+  problems: ReadProblems;
+  close: () => Promise<void>;
+}
+
+/** Opens a pcap or pcapng file ('-' for stdin), telling the formats apart by their magic number. */
+export async function openCapture(file: string): Promise<OpenedCapture> {
+  let source: ByteSource;
+  try {
+    source = await ByteSource.open(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(error);
+    throw new CaptureFileError(`${file}: cannot open (${why})`);
+  }
+  const head = await source.need(4);
+  if (head.length < 4) {
+    await source.close();
+    throw new CaptureFileError(`${file}: too short to be a pcap or pcapng file (${head.length} bytes)`);
+  }
+  const problems: ReadProblems = {};
+  const base = { size: source.size, bytesRead: () => source.consumed, problems, close: () => source.close() };
+  if (head.readUInt32LE(0) === BLOCK.SECTION_HEADER)
+    return { ...base, format: 'pcapng', records: readPcapng(source, file, problems) };
+  const magics = [head.readUInt32LE(0), head.readUInt32BE(0)];
+  if (magics.includes(PCAP_MAGIC_MICRO) || magics.includes(PCAP_MAGIC_NANO))
+    return { ...base, format: 'pcap', records: readPcap(source, file, problems) };
+  await source.close();
+  throw new CaptureFileError(
+    `${file}: not a pcap or pcapng file (starts with 0x${head.subarray(0, 4).toString('hex')})`,
+  );
+}

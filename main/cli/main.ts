@@ -1,0 +1,32 @@
+import fs from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { UsageError } from '../broker/allow-list.js';
+import { CaptureFileError } from '../capture/capture-record.js';
+import { captureCommand } from './capture-command.js';
+
+function packageVersion(): string {
+  const url = new URL('../../../package.json', import.meta.url);
+  return (JSON.parse(fs.readFileSync(url, 'utf8')) as { version: string }).version;
+}
+
+/** `clustertap <command>`: every core capability, headless. */
+export async function main(argv: string[]): Promise<number> {
+  const version = packageVersion();
+  const program = new Command('clustertap')
+    .description('ClusterTap: Kubernetes east-west traffic on your desktop, as Wireshark-ready pcapng.')
+    .version(version)
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .addCommand(captureCommand(version).exitOverride());
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 1;
+    if (error instanceof UsageError || error instanceof CaptureFileError) {
+      process.stderr.write(`clustertap: ${error.message}\n`);
+      return error instanceof UsageError ? 1 : 2;
+    }
+    throw error;
+  }
+}
