@@ -8,4 +8,9 @@ if (!existsSync(entry)) {
   process.exit(1);
 }
 const { main } = await import(entry.href);
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+// Exit explicitly once output is flushed: a native capture handle (libpcap's poll) can keep the
+// event loop alive after the command has finished its work.
+const exit = () => process.exit(code);
+if (process.stdout.writableLength > 0) process.stdout.once('drain', exit);
+else exit();

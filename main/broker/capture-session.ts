@@ -108,7 +108,7 @@ export class CaptureSession {
       await this.greListener?.start();
     } catch (error) {
       await this.closeSources();
-      await this.writer.close();
+      await this.writer.discard(); // a capture that never started leaves no file behind
       throw error;
     }
     if (this.options.stopAfter.durationSeconds !== undefined) {

@@ -119,6 +119,14 @@ export class PcapngWriter {
     await this.finishFile();
   }
 
+  /** Closes and deletes what was written: for a capture that failed before it began. */
+  async discard(): Promise<void> {
+    clearInterval(this.flushTimer);
+    this.used = 0;
+    if (this.stream !== process.stdout) await new Promise<void>((resolve) => this.stream.end(() => resolve()));
+    if (this.deps.target !== '-') for (const file of this.files) fs.rmSync(file, { force: true });
+  }
+
   private shouldRotate(): boolean {
     const rotation = this.deps.rotation;
     if (!rotates(rotation) || this.deps.target === '-') return false;

@@ -6,22 +6,31 @@
  * using sendmmsg() batches. The inner UDP payload starts with the magic "CTBN" and a 64-bit
  * big-endian sequence number (0, 1, 2, ...), so a capture can be checked for gaps.
  *
- * Pacing: packet n is due at start + n / RATE. The loop sends every packet that is due (at most
- * BATCH per sendmmsg), then sleeps with clock_nanosleep(TIMER_ABSTIME) until shortly before the
- * next one is due and spins on clock_gettime for the rest, so the average rate is exact and
- * bursts are no longer than BATCH packets. When the kernel cannot keep up, the generator falls
- * behind and reports the rate it actually achieved; it never sends a catch-up burst larger than
- * BATCH.
+ * Pacing: datagram n is due at start + n / RATE, and datagrams leave in bursts of exactly BATCH
+ * (one sendmmsg each), a burst as soon as its last datagram is due: so the stream is BATCH
+ * back-to-back datagrams every BATCH / RATE seconds, whatever the machine. The wait is a
+ * clock_nanosleep(TIMER_ABSTIME) until shortly before the deadline and a clock_gettime spin for
+ * the rest (sleeping alone wakes up tens of microseconds late). When the kernel cannot keep up,
+ * bursts leave late, back to back; the generator never sends more than one burst at a time and
+ * reports the rate it actually achieved and how late it got.
+ *
+ * -g SEGMENTS packs up to SEGMENTS consecutive datagrams into one send with UDP GSO
+ * (UDP_SEGMENT): the kernel's per-send cost (syscall, route lookup, socket accounting) is paid
+ * once per SEGMENTS datagrams instead of once per datagram. The segments are cut before the
+ * device when the sending interface has tx-udp-segmentation off, so the receiver (and tcpdump)
+ * still sees ordinary, individual datagrams. Needed where the generator's own core, not the
+ * receiver, would otherwise limit the offered rate.
  *
  * Build: gcc -O2 -Wall -o vxlan-gen vxlan-gen.c
  * Usage: vxlan-gen -d ADDR [-p PORT] -r PPS -t SECONDS [-s SIZE] [-v VNI[,VNI...]]
- *                  [-b BATCH] [-P SRCPORT]
+ *                  [-b BATCH] [-g SEGMENTS] [-P SRCPORT]
  * Prints one JSON line with what was actually sent.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +40,10 @@
 #include <unistd.h>
 
 #define MAX_BATCH 1024
+#define MAX_SEGMENTS 64 /* UDP_MAX_SEGMENTS of older kernels */
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
 #define MAX_VNIS 64
 #define VXLAN_HEADER 8
 #define ETH_HEADER 14
@@ -51,16 +64,17 @@ struct options {
   uint32_t vnis[MAX_VNIS];
   int vni_count;
   int batch;
+  int segments;
   int source_port;
 };
 
 static void usage(void) {
   fprintf(stderr,
           "usage: vxlan-gen -d ADDR [-p PORT] -r PPS -t SECONDS [-s SIZE] [-v VNI[,VNI...]] [-b BATCH] "
-          "[-P SRCPORT]\n"
-          "  SIZE: inner Ethernet frame bytes (%d..%d, default 64); BATCH: max datagrams per sendmmsg "
-          "(default 32)\n",
-          MIN_INNER, MAX_INNER);
+          "[-g SEGMENTS] [-P SRCPORT]\n"
+          "  SIZE: inner Ethernet frame bytes (%d..%d, default 64); BATCH: datagrams per paced burst "
+          "(default 32);\n  SEGMENTS: datagrams per UDP GSO send (1..%d, default 1 = no GSO)\n",
+          MIN_INNER, MAX_INNER, MAX_SEGMENTS);
   exit(2);
 }
 
@@ -76,6 +90,13 @@ static void sleep_until_ns(int64_t deadline) {
   }
 }
 
+/* Sleeps until shortly before the deadline, then spins: clock_nanosleep alone wakes up late. */
+static void wait_until_ns(int64_t deadline) {
+  if (deadline - now_ns() > SPIN_NS) sleep_until_ns(deadline - SPIN_NS / 2);
+  while (now_ns() < deadline) {
+  }
+}
+
 static void parse_vnis(struct options *o, char *list) {
   o->vni_count = 0;
   for (char *part = strtok(list, ","); part; part = strtok(NULL, ",")) {
@@ -87,11 +108,11 @@ static void parse_vnis(struct options *o, char *list) {
 }
 
 static struct options parse_options(int argc, char **argv) {
-  struct options o = {.port = 4789, .size = 64, .vnis = {100}, .vni_count = 1, .batch = 32, .source_port = 0};
+  struct options o = {.port = 4789, .size = 64, .vnis = {100}, .vni_count = 1, .batch = 32, .segments = 1, .source_port = 0};
   o.rate = -1;
   o.seconds = -1;
   int c;
-  while ((c = getopt(argc, argv, "d:p:r:t:s:v:b:P:")) != -1) {
+  while ((c = getopt(argc, argv, "d:p:r:t:s:v:b:g:P:")) != -1) {
     switch (c) {
       case 'd': o.address = optarg; break;
       case 'p': o.port = atoi(optarg); break;
@@ -100,12 +121,14 @@ static struct options parse_options(int argc, char **argv) {
       case 's': o.size = atoi(optarg); break;
       case 'v': parse_vnis(&o, optarg); break;
       case 'b': o.batch = atoi(optarg); break;
+      case 'g': o.segments = atoi(optarg); break;
       case 'P': o.source_port = atoi(optarg); break;
       default: usage();
     }
   }
   if (!o.address || o.rate <= 0 || o.seconds <= 0 || o.size < MIN_INNER || o.size > MAX_INNER || o.batch < 1 ||
-      o.batch > MAX_BATCH || o.port < 1 || o.port > 65535)
+      o.batch > MAX_BATCH || o.segments < 1 ||
+      o.segments > MAX_SEGMENTS || (o.segments > 1 && (VXLAN_HEADER + o.size) * o.segments > 65000) || o.port < 1 || o.port > 65535)
     usage();
   return o;
 }
@@ -157,6 +180,10 @@ static int open_socket(const struct options *o) {
   if (fd < 0) { perror("socket"); exit(1); }
   int sndbuf = 4 << 20;
   setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+  if (o->segments > 1) {
+    int gso_size = VXLAN_HEADER + o->size;
+    if (setsockopt(fd, SOL_UDP, UDP_SEGMENT, &gso_size, sizeof gso_size) < 0) { perror("UDP_SEGMENT"); exit(1); }
+  }
   if (o->source_port) {
     struct sockaddr_in local = {.sin_family = AF_INET, .sin_port = htons(o->source_port)};
     if (bind(fd, (struct sockaddr *)&local, sizeof local) < 0) { perror("bind"); exit(1); }
@@ -166,50 +193,71 @@ static int open_socket(const struct options *o) {
   return fd;
 }
 
+/* Slot i carries sequence number first_seq + i; it is rebuilt only when its VNI changes. */
+static void fill_burst(const struct options *o, uint8_t *slots, int *slot_vni, int length, uint64_t first_seq) {
+  for (int i = 0; i < o->batch; i++) {
+    uint64_t seq = first_seq + (uint64_t)i;
+    int vni_index = (int)(seq % (uint64_t)o->vni_count);
+    uint8_t *d = slots + (size_t)i * length;
+    if (slot_vni[i] != vni_index) {
+      build_datagram(d, o->size, o->vnis[vni_index]);
+      slot_vni[i] = vni_index;
+    }
+    put_sequence(d, seq);
+  }
+}
+
+/*
+ * Sends `count` consecutive datagram slots with one sendmmsg: each message carries up to
+ * `segments` of them (one UDP GSO send when segments > 1). Returns the datagrams the kernel
+ * took (whole messages only), or -1 with errno set.
+ */
+static int send_burst(int fd, struct sockaddr_in *to, uint8_t *slots, int length, int count, int segments) {
+  static struct mmsghdr messages[MAX_BATCH];
+  static struct iovec iovecs[MAX_BATCH];
+  int message_count = 0;
+  for (int first = 0; first < count; first += segments, message_count++) {
+    int in_message = count - first < segments ? count - first : segments;
+    iovecs[message_count] = (struct iovec){.iov_base = slots + (size_t)first * length, .iov_len = (size_t)in_message * length};
+    messages[message_count].msg_hdr =
+        (struct msghdr){.msg_name = to, .msg_namelen = sizeof *to, .msg_iov = &iovecs[message_count], .msg_iovlen = 1};
+  }
+  int n = sendmmsg(fd, messages, (unsigned)message_count, 0);
+  if (n <= 0) return n;
+  int datagrams = 0;
+  for (int m = 0; m < n; m++) datagrams += (int)(iovecs[m].iov_len / (size_t)length);
+  return datagrams;
+}
+
 int main(int argc, char **argv) {
   struct options o = parse_options(argc, argv);
   struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(o.port)};
   if (inet_pton(AF_INET, o.address, &to.sin_addr) != 1) usage();
   int fd = open_socket(&o);
 
-  /* One buffer per batch slot, so a batch can carry consecutive sequence numbers. */
+  /* Datagram slots lie back to back, so SEGMENTS neighbours form one GSO send. */
   const int length = VXLAN_HEADER + o.size;
-  static struct mmsghdr messages[MAX_BATCH];
-  static struct iovec iovecs[MAX_BATCH];
-  uint8_t *buffers = malloc((size_t)MAX_BATCH * length);
-  if (!buffers) { perror("malloc"); return 1; }
-  for (int i = 0; i < o.batch; i++) {
-    iovecs[i] = (struct iovec){.iov_base = buffers + (size_t)i * length, .iov_len = (size_t)length};
-    messages[i].msg_hdr = (struct msghdr){.msg_name = &to, .msg_namelen = sizeof to, .msg_iov = &iovecs[i], .msg_iovlen = 1};
-  }
+  uint8_t *slots = malloc((size_t)MAX_BATCH * length);
+  if (!slots) { perror("malloc"); return 1; }
+  int slot_vni[MAX_BATCH];
+  for (int i = 0; i < MAX_BATCH; i++) slot_vni[i] = -1; /* not built yet */
 
   const double ns_per_packet = 1e9 / o.rate;
   const int64_t start = now_ns();
   const int64_t end = start + (int64_t)(o.seconds * 1e9);
   uint64_t sent = 0, calls = 0, errors = 0, late = 0;
-  int current_vni_slot[MAX_BATCH];
-  for (int i = 0; i < MAX_BATCH; i++) current_vni_slot[i] = -1;
+  int64_t max_late_ns = 0;
 
   for (;;) {
-    int64_t now = now_ns();
-    if (now >= end) break;
-    uint64_t due = (uint64_t)((double)(now - start) / ns_per_packet) + 1;
-    if (due <= sent) {
-      int64_t next = start + (int64_t)((double)sent * ns_per_packet);
-      if (next > end) break;
-      if (next - now > SPIN_NS) sleep_until_ns(next - SPIN_NS / 2);
-      continue; /* spin until the next packet is due */
-    }
-    uint64_t want = due - sent;
-    if (want > (uint64_t)o.batch) { want = (uint64_t)o.batch; late++; }
-    for (uint64_t i = 0; i < want; i++) {
-      uint64_t seq = sent + i;
-      int slot = (int)(seq % (uint64_t)o.vni_count);
-      uint8_t *d = iovecs[i].iov_base;
-      if (current_vni_slot[i] != slot) { build_datagram(d, o.size, o.vnis[slot]); current_vni_slot[i] = slot; }
-      put_sequence(d, seq);
-    }
-    int n = sendmmsg(fd, messages, (unsigned)want, 0);
+    /* The next burst goes out when its last datagram is due. */
+    int64_t due_at = start + (int64_t)((double)(sent + o.batch - 1) * ns_per_packet);
+    if (due_at >= end || now_ns() >= end) break; /* a late generator stops on time too */
+    wait_until_ns(due_at);
+    int64_t lateness = now_ns() - due_at;
+    if (lateness > max_late_ns) max_late_ns = lateness;
+    if (lateness > (int64_t)(o.batch * ns_per_packet)) late++; /* already past the next burst */
+    fill_burst(&o, slots, slot_vni, length, sent);
+    int n = send_burst(fd, &to, slots, length, o.batch, o.segments);
     calls++;
     if (n < 0) {
       if (errno != EINTR) errors++;
@@ -221,9 +269,10 @@ int main(int argc, char **argv) {
   double elapsed = (double)(now_ns() - start) / 1e9;
   double pps = (double)sent / elapsed;
   printf("{\"requestedPps\":%.0f,\"seconds\":%.6f,\"sent\":%llu,\"pps\":%.1f,\"innerBytes\":%d,"
-         "\"innerGbps\":%.4f,\"udpPayloadBytes\":%d,\"sendmmsgCalls\":%llu,\"lateBatches\":%llu,"
-         "\"sendErrors\":%llu,\"vnis\":%d}\n",
+         "\"innerGbps\":%.4f,\"udpPayloadBytes\":%d,\"sendCalls\":%llu,\"lateBursts\":%llu,\"maxLateUs\":%.1f,"
+         "\"sendErrors\":%llu,\"vnis\":%d,\"batch\":%d,\"segments\":%d}\n",
          o.rate, elapsed, (unsigned long long)sent, pps, o.size, pps * o.size * 8 / 1e9, length,
-         (unsigned long long)calls, (unsigned long long)late, (unsigned long long)errors, o.vni_count);
+         (unsigned long long)calls, (unsigned long long)late, max_late_ns / 1e3, (unsigned long long)errors, o.vni_count,
+         o.batch, o.segments);
   return 0;
 }

@@ -63,3 +63,18 @@ export function capinfosPacketCount(file: string): number {
   if (!match) throw new Error(`capinfos could not read ${file}: ${out}`);
   return Number(match[1]);
 }
+
+/** Every packet's bytes and interface via tshark's JSON (works where interfaces differ in link type). */
+export function rawFramesViaTshark(file: string): Array<{ interfaceName: string; encapType: number; hex: string }> {
+  const packets = JSON.parse(sh('tshark', ['-r', file, '-T', 'json', '-x'])) as Array<{
+    _source: { layers: { frame_raw: [string]; frame: Record<string, unknown> } };
+  }>;
+  return packets.map(({ _source: { layers } }) => {
+    const tree = layers.frame['frame.interface_id_tree'] as Record<string, string> | undefined;
+    return {
+      interfaceName: tree?.['frame.interface_name'] ?? '',
+      encapType: Number(layers.frame['frame.encap_type']),
+      hex: layers.frame_raw[0],
+    };
+  });
+}

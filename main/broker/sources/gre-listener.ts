@@ -10,6 +10,10 @@ export class CapabilityError extends UsageError {
 }
 
 interface PcapSession {
+  /** The native handle and the buffers pcap.js dispatches into. */
+  session: { dispatch(buffer: Buffer, header: Buffer): number };
+  buf: Buffer;
+  header: Buffer;
   on(event: 'packet', handler: (packet: { buf: Buffer; header: Buffer }) => void): void;
   stats(): { ps_recv: number; ps_drop: number; ps_ifdrop: number };
   close(): void;
@@ -72,8 +76,13 @@ export class GreListener {
 
   async close(): Promise<void> {
     this.finalDrops = this.kernelDrops();
-    this.session?.close();
+    const session = this.session;
     this.session = undefined;
+    if (!session) return;
+    session.close();
+    // pcap 3.1 only sets pcap_breakloop() in close(); its poll handle (which keeps Node alive)
+    // is released by the next dispatch, which returns -2 at once after a breakloop.
+    session.session.dispatch(session.buf, session.header);
   }
 }
 
