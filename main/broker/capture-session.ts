@@ -104,6 +104,8 @@ export class CaptureSession {
   /** Starts listening (or reading); throws a UsageError/CaptureFileError a user can act on. */
   async start(): Promise<void> {
     try {
+      // An unreadable input file fails here, before anything is written.
+      if (this.options.readFile !== undefined) this.capture = await openCapture(this.options.readFile);
       for (const listener of this.vxlanListeners) await listener.start();
       await this.greListener?.start();
     } catch (error) {
@@ -117,7 +119,7 @@ export class CaptureSession {
     const rotationTimer = setInterval(() => this.writer.rotateIfDue(), 250);
     rotationTimer.unref();
     void this.stopped.then(() => clearInterval(rotationTimer));
-    if (this.options.readFile !== undefined) void this.readFile(this.options.readFile);
+    if (this.capture) void this.readFile(this.capture);
   }
 
   /** Ends the capture; the first reason given is the one reported. */
@@ -183,11 +185,10 @@ export class CaptureSession {
     };
   }
 
-  private async readFile(file: string): Promise<void> {
+  private async readFile(capture: OpenedCapture): Promise<void> {
     const decap = this.decap();
+    const file = this.options.readFile;
     try {
-      const capture = await openCapture(file);
-      this.capture = capture;
       let sinceYield = 0;
       for await (const record of capture.records) {
         if (this.stopReason !== null) break;
