@@ -62,7 +62,9 @@ export function parseIdList(list: string): Array<[number, number]> {
     const low = Number(match?.[1]);
     const high = match?.[2] === undefined ? low : Number(match[2]);
     if (!match || low > high || high > MAX_TUNNEL_ID)
-      throw new UsageError(`--vni ${list}: expected IDs or ranges such as 100,200-299 (0 to ${MAX_TUNNEL_ID})`);
+      throw new UsageError(
+        `--vni ${list}: expected IDs or ranges such as 100,200-299 (0 to ${MAX_TUNNEL_ID})`,
+      );
     return [low, high];
   });
 }

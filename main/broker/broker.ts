@@ -56,7 +56,16 @@ export class Broker {
       counters.countDecapError(vxlan.reason);
       return;
     }
-    this.deliver('vxlan', peer, vxlan.vni, LINKTYPE.ETHERNET, datagram.subarray(vxlan.payloadOffset), tsHigh, tsLow, 6);
+    this.deliver(
+      'vxlan',
+      peer,
+      vxlan.vni,
+      LINKTYPE.ETHERNET,
+      datagram.subarray(vxlan.payloadOffset),
+      tsHigh,
+      tsLow,
+      6,
+    );
   }
 
   /** A whole captured packet (file input or libpcap): find and open the tunnel, or pass it through. */
@@ -70,7 +79,8 @@ export class Broker {
       const output = this.deps.passThroughInterface?.(record);
       if (output === undefined) return;
       output.received++;
-      if (this.write(output.id, record.timestamp, record.data, record.originalLength, record.flags)) output.written++;
+      if (this.write(output.id, record.timestamp, record.data, record.originalLength, record.flags))
+        output.written++;
       else output.dropped++;
       return;
     }
@@ -88,7 +98,17 @@ export class Broker {
     const linkType = linkTypeOfPayload(outer.payloadKind);
     // A sliced outer capture leaves the inner frame short; its original length is what was sent.
     const missing = Math.max(0, record.originalLength - record.data.length);
-    this.deliver(outer.tunnel, formatIpAddress(outer.peer), outer.tunnelId, linkType, frame, high, low, resolution, missing);
+    this.deliver(
+      outer.tunnel,
+      formatIpAddress(outer.peer),
+      outer.tunnelId,
+      linkType,
+      frame,
+      high,
+      low,
+      resolution,
+      missing,
+    );
   }
 
   private deliver(

@@ -9,7 +9,7 @@ import { Broker } from './broker.js';
 import { type CaptureStats, type ListenerStats, type StopReason, snapshotStats } from './capture-stats.js';
 import { BrokerCounters } from './counters.js';
 import { GreListener } from './sources/gre-listener.js';
-import { type ListenAddress, formatListenAddress } from './sources/listen-address.js';
+import { formatListenAddress, type ListenAddress } from './sources/listen-address.js';
 import { VxlanListener } from './sources/vxlan-listener.js';
 import { type OutputInterface, TunnelInterfaces } from './tunnel-interfaces.js';
 import { TunnelMap } from './tunnel-map.js';
@@ -96,9 +96,11 @@ export class CaptureSession {
             }),
         );
     this.greListener =
-      !fromFile && options.gre ? new GreListener((record) => {
+      !fromFile && options.gre
+        ? new GreListener((record) => {
             if (this.stopReason === null) this.broker.ingestRecord(record, greDecap);
-          }) : undefined;
+          })
+        : undefined;
   }
 
   /** Starts listening (or reading); throws a UsageError/CaptureFileError a user can act on. */
@@ -140,7 +142,10 @@ export class CaptureSession {
   }
 
   get listening(): string[] {
-    return [...this.vxlanListeners.map((l) => l.label), ...(this.greListener ? [this.greListener.label] : [])];
+    return [
+      ...this.vxlanListeners.map((l) => l.label),
+      ...(this.greListener ? [this.greListener.label] : []),
+    ];
   }
 
   stats(): CaptureStats {
@@ -237,7 +242,8 @@ export class CaptureSession {
   private checkLimits(): void {
     const { packets, fileSizeKB } = this.options.stopAfter;
     if (packets !== undefined && this.counters.written >= packets) this.stop('packets');
-    if (fileSizeKB !== undefined && this.writer.fileBytes >= fileSizeKB * 1000 && !this.options.rotation) this.stop('filesize');
+    if (fileSizeKB !== undefined && this.writer.fileBytes >= fileSizeKB * 1000 && !this.options.rotation)
+      this.stop('filesize');
   }
 
   private interfaceStatistics() {
@@ -249,17 +255,17 @@ export class CaptureSession {
       const end = convertTimestamp(now, resolution);
       const start = convertTimestamp(fromMicros(this.startMicros), resolution);
       return {
-      interfaceId: iface.id,
-      high: end.high,
-      low: end.low,
-      startHigh: start.high,
-      startLow: start.low,
-      received: iface.received,
-      dropped: iface.dropped,
-      delivered: iface.written,
-      ...(osDrops !== undefined && {
-        comment: `kernel socket drops across all tunnels of this capture: ${osDrops} (not attributable to one interface)`,
-      }),
+        interfaceId: iface.id,
+        high: end.high,
+        low: end.low,
+        startHigh: start.high,
+        startLow: start.low,
+        received: iface.received,
+        dropped: iface.dropped,
+        delivered: iface.written,
+        ...(osDrops !== undefined && {
+          comment: `kernel socket drops across all tunnels of this capture: ${osDrops} (not attributable to one interface)`,
+        }),
       };
     });
   }

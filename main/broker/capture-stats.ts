@@ -33,7 +33,9 @@ export interface CaptureStats {
   writerDropped: number;
   kernelDrops: number;
   listeners: ListenerStats[];
-  interfaces: Array<Pick<OutputInterface, 'id' | 'name' | 'description' | 'received' | 'written' | 'dropped'>>;
+  interfaces: Array<
+    Pick<OutputInterface, 'id' | 'name' | 'description' | 'received' | 'written' | 'dropped'>
+  >;
   files: string[];
   durationSeconds: number;
   stopReason: StopReason | null;

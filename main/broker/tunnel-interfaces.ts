@@ -1,5 +1,5 @@
 import { DIRECTION_FLAG } from '../capture/pcapng-blocks.js';
-import { type TunnelMap, directionOf } from './tunnel-map.js';
+import { directionOf, type TunnelMap } from './tunnel-map.js';
 
 export type TunnelKind = 'vxlan' | 'gre';
 
@@ -73,8 +73,14 @@ export class TunnelInterfaces {
     tsResolution: number,
   ): TunnelInterface {
     const label = this.labels.lookup(peer, tunnelId);
-    const idName = kind === 'vxlan' ? `vni=${tunnelId}` : tunnelId === undefined ? 'nokey' : `key=${tunnelId}`;
-    const what = kind === 'vxlan' ? `VXLAN VNI ${tunnelId}` : tunnelId === undefined ? 'GRE without key' : `GRE key ${tunnelId}`;
+    const idName =
+      kind === 'vxlan' ? `vni=${tunnelId}` : tunnelId === undefined ? 'nokey' : `key=${tunnelId}`;
+    const what =
+      kind === 'vxlan'
+        ? `VXLAN VNI ${tunnelId}`
+        : tunnelId === undefined
+          ? 'GRE without key'
+          : `GRE key ${tunnelId}`;
     const base = {
       kind,
       peer,
@@ -85,7 +91,13 @@ export class TunnelInterfaces {
       description: label?.description ?? `${what} from ${peer}`,
       flags: DIRECTION_FLAG[directionOf(label)],
     };
-    const tunnel: TunnelInterface = { ...base, id: this.sink.addInterface(base), received: 0, written: 0, dropped: 0 };
+    const tunnel: TunnelInterface = {
+      ...base,
+      id: this.sink.addInterface(base),
+      received: 0,
+      written: 0,
+      dropped: 0,
+    };
     this.all.push(tunnel);
     return tunnel;
   }

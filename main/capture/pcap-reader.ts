@@ -11,9 +11,14 @@ export interface ReadProblems {
   corruptAt?: { offset: number; reason: string };
 }
 
-export async function* readPcap(source: ByteSource, name: string, problems: ReadProblems): AsyncGenerator<CaptureRecord> {
+export async function* readPcap(
+  source: ByteSource,
+  name: string,
+  problems: ReadProblems,
+): AsyncGenerator<CaptureRecord> {
   const header = await source.need(24);
-  if (header.length < 24) throw new CaptureFileError(`${name}: pcap file header is truncated (${header.length} of 24 bytes)`);
+  if (header.length < 24)
+    throw new CaptureFileError(`${name}: pcap file header is truncated (${header.length} of 24 bytes)`);
   const magicLE = header.readUInt32LE(0);
   const littleEndian = magicLE === PCAP_MAGIC_MICRO || magicLE === PCAP_MAGIC_NANO;
   const magic = littleEndian ? magicLE : header.readUInt32BE(0);

@@ -1,7 +1,7 @@
 import type { ByteSource } from './byte-source.js';
 import { CaptureFileError, type CaptureRecord, MAX_RECORD_LENGTH } from './capture-record.js';
-import { BLOCK, BYTE_ORDER_MAGIC } from './pcapng-blocks.js';
 import type { ReadProblems } from './pcap-reader.js';
+import { BLOCK, BYTE_ORDER_MAGIC } from './pcapng-blocks.js';
 import { TSRESOL_MICRO } from './timestamp.js';
 
 interface InputInterface {

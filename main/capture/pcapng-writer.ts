@@ -90,7 +90,16 @@ export class PcapngWriter {
     }
     const size = enhancedPacketSize(data.length, flags !== 0);
     this.reserve(size);
-    this.used = writeEnhancedPacket(this.chunk, this.used, interfaceId, tsHigh, tsLow, data, originalLength, flags);
+    this.used = writeEnhancedPacket(
+      this.chunk,
+      this.used,
+      interfaceId,
+      tsHigh,
+      tsLow,
+      data,
+      originalLength,
+      flags,
+    );
     this.fileBytes += size;
     this.totalBytes += size;
     if (this.shouldRotate()) this.rotateOrFinish();
@@ -123,7 +132,8 @@ export class PcapngWriter {
   async discard(): Promise<void> {
     clearInterval(this.flushTimer);
     this.used = 0;
-    if (this.stream !== process.stdout) await new Promise<void>((resolve) => this.stream.end(() => resolve()));
+    if (this.stream !== process.stdout)
+      await new Promise<void>((resolve) => this.stream.end(() => resolve()));
     if (this.deps.target !== '-') for (const file of this.files) fs.rmSync(file, { force: true });
   }
 
@@ -131,7 +141,10 @@ export class PcapngWriter {
     const rotation = this.deps.rotation;
     if (!rotates(rotation) || this.deps.target === '-') return false;
     if (rotation.fileSizeKB !== undefined && this.fileBytes >= rotation.fileSizeKB * 1000) return true;
-    return rotation.durationSeconds !== undefined && Date.now() - this.fileStartedAt >= rotation.durationSeconds * 1000;
+    return (
+      rotation.durationSeconds !== undefined &&
+      Date.now() - this.fileStartedAt >= rotation.durationSeconds * 1000
+    );
   }
 
   /** Also called on a timer by the owner so duration rotation happens when traffic is idle. */

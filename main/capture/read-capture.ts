@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { ByteSource } from './byte-source.js';
 import { CaptureFileError, type CaptureRecord } from './capture-record.js';
-import { BLOCK, BYTE_ORDER_MAGIC } from './pcapng-blocks.js';
 import { PCAP_MAGIC_MICRO, PCAP_MAGIC_NANO, type ReadProblems, readPcap } from './pcap-reader.js';
+import { BLOCK, BYTE_ORDER_MAGIC } from './pcapng-blocks.js';
 import { readPcapng } from './pcapng-reader.js';
 
 export type { ReadProblems } from './pcap-reader.js';
@@ -38,7 +38,9 @@ export async function openCapture(file: string): Promise<OpenedCapture> {
   const magic = header.subarray(8, 12);
   if (pcapng && (header.length < 28 || ![BYTE_ORDER_MAGIC, 0x4d3c2b1a].includes(magic.readUInt32LE(0)))) {
     await source.close();
-    throw new CaptureFileError(`${file}: not a readable pcapng file (section header is truncated or damaged)`);
+    throw new CaptureFileError(
+      `${file}: not a readable pcapng file (section header is truncated or damaged)`,
+    );
   }
   if (!pcapng && header.length < 24) {
     await source.close();
@@ -46,8 +48,7 @@ export async function openCapture(file: string): Promise<OpenedCapture> {
   }
   const problems: ReadProblems = {};
   const base = { size: source.size, bytesRead: () => source.consumed, problems, close: () => source.close() };
-  if (pcapng)
-    return { ...base, format: 'pcapng', records: readPcapng(source, displayName(file), problems) };
+  if (pcapng) return { ...base, format: 'pcapng', records: readPcapng(source, displayName(file), problems) };
   const magics = [head.readUInt32LE(0), head.readUInt32BE(0)];
   if (magics.includes(PCAP_MAGIC_MICRO) || magics.includes(PCAP_MAGIC_NANO))
     return { ...base, format: 'pcap', records: readPcap(source, displayName(file), problems) };

@@ -9,7 +9,9 @@ export interface Rotation {
 }
 
 export function rotates(rotation: Rotation | undefined): rotation is Rotation {
-  return rotation !== undefined && (rotation.fileSizeKB !== undefined || rotation.durationSeconds !== undefined);
+  return (
+    rotation !== undefined && (rotation.fileSizeKB !== undefined || rotation.durationSeconds !== undefined)
+  );
 }
 
 /** dumpcap's naming: out.pcapng → out_00001_20261125183000.pcapng */

@@ -17,18 +17,56 @@ export function captureCommand(version: string): Command {
     .description(
       'Terminate VXLAN/GRE tunnels (or read a pcap/pcapng file) and write the inner frames as pcapng — dumpcap for tunnels.',
     )
-    .option('--vxlan <[ADDR:]PORT>', `terminate VXLAN on this UDP address (repeatable; default 0.0.0.0:${DEFAULT_VXLAN_PORT})`, collect, [])
+    .option(
+      '--vxlan <[ADDR:]PORT>',
+      `terminate VXLAN on this UDP address (repeatable; default 0.0.0.0:${DEFAULT_VXLAN_PORT})`,
+      collect,
+      [],
+    )
     .option('--no-vxlan', 'do not listen for VXLAN (with --gre: GRE only)')
     .option('--gre', 'also terminate GRE (L2GRE 0x6558, IPv4/IPv6 payloads; needs CAP_NET_RAW)', false)
-    .option('-r, --read <FILE>', "read pcap or pcapng instead of tunnels ('-' = stdin); tunnel packets in it are decapsulated")
+    .option(
+      '-r, --read <FILE>',
+      "read pcap or pcapng instead of tunnels ('-' = stdin); tunnel packets in it are decapsulated",
+    )
     .option('--no-decap', 'with -r: pass every packet through unchanged instead of opening tunnels')
-    .option('-w, --write <FILE>', "write pcapng here ('-' = stdout, e.g. | wireshark -k -i -); default: a temporary file")
+    .option(
+      '-w, --write <FILE>',
+      "write pcapng here ('-' = stdout, e.g. | wireshark -k -i -); default: a temporary file",
+    )
     .option('-c, --count <N>', 'stop after writing N packets')
-    .addOption(new Option('-a, --autostop <COND>', 'stop on duration:SECONDS, filesize:KB, files:N or packets:N (repeatable)').argParser(collect).default([]))
-    .addOption(new Option('-b, --ring-buffer <COND>', 'rotate files on filesize:KB or duration:SECONDS; keep files:N (repeatable)').argParser(collect).default([]))
-    .option('--allow-peer <CIDR>', 'accept tunnels only from these peers (repeatable; default: any)', collect, [])
-    .option('--vni <LIST>', 'accept only these tunnel IDs (VNI or GRE key), e.g. 100,200-299 (repeatable; default: any)', collect, [])
-    .option('--tunnel-map <FILE>', 'JSON array of {tunnelId, peer?, name, description?, direction?} naming each tunnel interface')
+    .addOption(
+      new Option(
+        '-a, --autostop <COND>',
+        'stop on duration:SECONDS, filesize:KB, files:N or packets:N (repeatable)',
+      )
+        .argParser(collect)
+        .default([]),
+    )
+    .addOption(
+      new Option(
+        '-b, --ring-buffer <COND>',
+        'rotate files on filesize:KB or duration:SECONDS; keep files:N (repeatable)',
+      )
+        .argParser(collect)
+        .default([]),
+    )
+    .option(
+      '--allow-peer <CIDR>',
+      'accept tunnels only from these peers (repeatable; default: any)',
+      collect,
+      [],
+    )
+    .option(
+      '--vni <LIST>',
+      'accept only these tunnel IDs (VNI or GRE key), e.g. 100,200-299 (repeatable; default: any)',
+      collect,
+      [],
+    )
+    .option(
+      '--tunnel-map <FILE>',
+      'JSON array of {tunnelId, peer?, name, description?, direction?} naming each tunnel interface',
+    )
     .option('--stats', 'print the counters of every stage as JSON when the capture ends', false)
     .option('-q, --quiet', 'no progress or summary on stderr', false)
     .action(async (flags: CaptureFlags) => {
@@ -55,11 +93,13 @@ interface CaptureFlags {
 export function captureOptionsFrom(flags: CaptureFlags, version: string): CaptureOptions {
   const autostop = parseConditions('-a', flags.autostop, ['duration', 'filesize', 'files', 'packets']);
   const ring = parseConditions('-b', flags.ringBuffer, ['filesize', 'duration', 'files']);
-  const vxlanFlags = flags.vxlan === false ? [] : flags.vxlan.length > 0 ? flags.vxlan : [`0.0.0.0:${DEFAULT_VXLAN_PORT}`];
+  const vxlanFlags =
+    flags.vxlan === false ? [] : flags.vxlan.length > 0 ? flags.vxlan : [`0.0.0.0:${DEFAULT_VXLAN_PORT}`];
   if (vxlanFlags.length === 0 && !flags.gre && flags.read === undefined)
     throw new UsageError('nothing to capture: --no-vxlan needs --gre or -r FILE');
   const writeFile = flags.write ?? temporaryCaptureFile();
-  if (ring.size > 0 && writeFile === '-') throw new UsageError('-b needs -w FILE: standard output cannot be rotated');
+  if (ring.size > 0 && writeFile === '-')
+    throw new UsageError('-b needs -w FILE: standard output cannot be rotated');
   if (ring.size > 0 && !ring.has('filesize') && !ring.has('duration'))
     throw new UsageError('-b files:N needs -b filesize:KB or -b duration:SECONDS to say when to rotate');
   const packets = flags.count !== undefined ? positiveInteger('-c', flags.count) : autostop.get('packets');
@@ -102,7 +142,8 @@ async function runCapture(flags: CaptureFlags, version: string): Promise<number>
   const say = (line: string) => {
     if (!flags.quiet) process.stderr.write(`${line}\n`);
   };
-  if (options.readFile === undefined) say(`Capturing on ${session.listening.map((l) => `'${l}'`).join(', ')}`);
+  if (options.readFile === undefined)
+    say(`Capturing on ${session.listening.map((l) => `'${l}'`).join(', ')}`);
   else say(`Reading ${options.readFile === '-' ? 'standard input' : options.readFile}`);
   if (options.writeFile !== '-') say(`File: ${session.writer.currentPath}`);
   if (options.readFile === undefined && options.allowPeers.length === 0)
@@ -162,15 +203,22 @@ function progressText(session: CaptureSession): string {
 }
 
 function summary(stats: CaptureStats): string {
-  const lines = [`Packets written: ${stats.written} of ${stats.received} received (${stats.stopReason ?? 'stopped'})`];
-  const errors = stats.decapErrors.truncated + stats.decapErrors.badFlags + stats.decapErrors.unknownEthertype;
+  const lines = [
+    `Packets written: ${stats.written} of ${stats.received} received (${stats.stopReason ?? 'stopped'})`,
+  ];
+  const errors =
+    stats.decapErrors.truncated + stats.decapErrors.badFlags + stats.decapErrors.unknownEthertype;
   if (errors > 0)
     lines.push(
       `Decapsulation errors: ${errors} (truncated ${stats.decapErrors.truncated}, bad flags ${stats.decapErrors.badFlags}, unknown ethertype ${stats.decapErrors.unknownEthertype})`,
     );
   const refused = stats.notAllowed.peer + stats.notAllowed.tunnelId;
-  if (refused > 0) lines.push(`Not allowed: ${refused} (peer ${stats.notAllowed.peer}, tunnel ID ${stats.notAllowed.tunnelId})`);
+  if (refused > 0)
+    lines.push(
+      `Not allowed: ${refused} (peer ${stats.notAllowed.peer}, tunnel ID ${stats.notAllowed.tunnelId})`,
+    );
   if (stats.kernelDrops > 0) lines.push(`Dropped by the kernel (receive buffer full): ${stats.kernelDrops}`);
-  if (stats.writerDropped > 0) lines.push(`Dropped because the output could not keep up: ${stats.writerDropped}`);
+  if (stats.writerDropped > 0)
+    lines.push(`Dropped because the output could not keep up: ${stats.writerDropped}`);
   return lines.join('\n');
 }

@@ -11,7 +11,8 @@ export class NetnsLab {
   constructor(readonly prefix: string) {}
 
   static unavailableReason(): string | undefined {
-    if (process.getuid?.() !== 0) return 'needs root (CAP_NET_ADMIN) to create network namespaces, veths and VXLAN devices';
+    if (process.getuid?.() !== 0)
+      return 'needs root (CAP_NET_ADMIN) to create network namespaces, veths and VXLAN devices';
     try {
       execFileSync('ip', ['netns', 'list'], { stdio: 'ignore' });
     } catch {
@@ -35,8 +36,29 @@ export class NetnsLab {
   }
 
   /** A veth pair between two namespaces, with addresses (CIDR) and MTU. */
-  link(a: { ns: string; dev: string; cidr?: string }, b: { ns: string; dev: string; cidr?: string }, mtu = 1500): void {
-    sh('ip', ['link', 'add', a.dev, 'netns', a.ns, 'mtu', String(mtu), 'type', 'veth', 'peer', 'name', b.dev, 'netns', b.ns, 'mtu', String(mtu)]);
+  link(
+    a: { ns: string; dev: string; cidr?: string },
+    b: { ns: string; dev: string; cidr?: string },
+    mtu = 1500,
+  ): void {
+    sh('ip', [
+      'link',
+      'add',
+      a.dev,
+      'netns',
+      a.ns,
+      'mtu',
+      String(mtu),
+      'type',
+      'veth',
+      'peer',
+      'name',
+      b.dev,
+      'netns',
+      b.ns,
+      'mtu',
+      String(mtu),
+    ]);
     for (const end of [a, b]) {
       if (end.cidr) this.exec(end.ns, `ip addr add ${end.cidr} dev ${end.dev}`);
       this.exec(end.ns, `ip link set ${end.dev} up`);
@@ -51,7 +73,12 @@ export class NetnsLab {
 /** Kills what still runs inside the namespace (tcpdump, servers), then deletes it. */
 export function tryDeleteNamespace(name: string): void {
   try {
-    const pids = execFileSync('ip', ['netns', 'pids', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split(/\s+/).filter(Boolean);
+    const pids = execFileSync('ip', ['netns', 'pids', name], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+      .split(/\s+/)
+      .filter(Boolean);
     for (const pid of pids) process.kill(Number(pid), 'SIGKILL');
   } catch {
     // no such namespace

@@ -52,7 +52,8 @@ export function metadataViaTshark(file: string): Omit<PeerFrame, 'hex'>[] {
 export function readWithPeers(file: string): PeerFrame[] {
   const hex = framesViaTcpdump(file);
   const meta = metadataViaTshark(file);
-  if (hex.length !== meta.length) throw new Error(`tcpdump saw ${hex.length} packets, tshark ${meta.length} in ${file}`);
+  if (hex.length !== meta.length)
+    throw new Error(`tcpdump saw ${hex.length} packets, tshark ${meta.length} in ${file}`);
   return meta.map((m, i) => ({ ...m, hex: hex[i] ?? '' }));
 }
 
@@ -65,7 +66,9 @@ export function capinfosPacketCount(file: string): number {
 }
 
 /** Every packet's bytes and interface via tshark's JSON (works where interfaces differ in link type). */
-export function rawFramesViaTshark(file: string): Array<{ interfaceName: string; encapType: number; hex: string }> {
+export function rawFramesViaTshark(
+  file: string,
+): Array<{ interfaceName: string; encapType: number; hex: string }> {
   const packets = JSON.parse(sh('tshark', ['-r', file, '-T', 'json', '-x'])) as Array<{
     _source: { layers: { frame_raw: [string]; frame: Record<string, unknown> } };
   }>;

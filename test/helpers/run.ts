@@ -9,7 +9,12 @@ export const CLI = path.join(REPO, 'bin/clustertap.js');
 /** Runs a command, returning stdout; throws with stderr included when it fails. */
 export function sh(command: string, args: string[], input?: string): string {
   try {
-    return execFileSync(command, args, { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], input, maxBuffer: 1 << 30 });
+    return execFileSync(command, args, {
+      encoding: 'utf8',
+      stdio: ['pipe', 'pipe', 'pipe'],
+      input,
+      maxBuffer: 1 << 30,
+    });
   } catch (error) {
     const e = error as { stderr?: string; message: string };
     throw new Error(`${command} ${args.join(' ')} failed: ${e.stderr ?? e.message}`);
@@ -51,7 +56,11 @@ export async function startCapture(args: string[], netns?: string): Promise<Spaw
   return run;
 }
 
-export async function waitFor(condition: () => boolean, timeoutMs: number, what = 'condition'): Promise<void> {
+export async function waitFor(
+  condition: () => boolean,
+  timeoutMs: number,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

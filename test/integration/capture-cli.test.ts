@@ -38,7 +38,10 @@ describe('clustertap capture (VXLAN on loopback)', () => {
     const p = port();
     const out = path.join(dir, 'count.pcapng');
     const run = await startCapture(['--vxlan', `127.0.0.1:${p}`, '-w', out, '-c', '5', '--stats']);
-    await sendDatagrams(p, Array.from({ length: 20 }, (_, i) => vxlanDatagram(100, innerFrame(i))));
+    await sendDatagrams(
+      p,
+      Array.from({ length: 20 }, (_, i) => vxlanDatagram(100, innerFrame(i))),
+    );
     expect(await run.exited).toBe(0);
     expect(capinfosPacketCount(out)).toBe(5);
     const stats = JSON.parse(run.stdout());
@@ -49,7 +52,14 @@ describe('clustertap capture (VXLAN on loopback)', () => {
 
   it('-a duration:1 stops after about a second', async () => {
     const began = Date.now();
-    const run = await startCapture(['--vxlan', `127.0.0.1:${port()}`, '-w', path.join(dir, 'dur.pcapng'), '-a', 'duration:1']);
+    const run = await startCapture([
+      '--vxlan',
+      `127.0.0.1:${port()}`,
+      '-w',
+      path.join(dir, 'dur.pcapng'),
+      '-a',
+      'duration:1',
+    ]);
     expect(await run.exited).toBe(0);
     expect(Date.now() - began).toBeGreaterThanOrEqual(1000);
     expect(Date.now() - began).toBeLessThan(5000);
@@ -60,7 +70,10 @@ describe('clustertap capture (VXLAN on loopback)', () => {
       const p = port();
       const out = path.join(dir, `${signal}.pcapng`);
       const run = await startCapture(['--vxlan', `127.0.0.1:${p}`, '-w', out, '--stats']);
-      await sendDatagrams(p, Array.from({ length: 300 }, (_, i) => vxlanDatagram(i % 3, innerFrame(i))));
+      await sendDatagrams(
+        p,
+        Array.from({ length: 300 }, (_, i) => vxlanDatagram(i % 3, innerFrame(i))),
+      );
       await sleep(200);
       run.child.kill(signal);
       expect(await run.exited).toBe(0);
@@ -75,8 +88,21 @@ describe('clustertap capture (VXLAN on loopback)', () => {
     const p = port();
     const out = path.join(dir, 'allow.pcapng');
     const map = path.join(dir, 'map.json');
-    fs.writeFileSync(map, JSON.stringify([{ tunnelId: 10, name: 'n1/shop/cart (egress)', direction: 'outbound' }]));
-    const run = await startCapture(['--vxlan', `127.0.0.1:${p}`, '-w', out, '--vni', '10-11', '--tunnel-map', map, '--stats']);
+    fs.writeFileSync(
+      map,
+      JSON.stringify([{ tunnelId: 10, name: 'n1/shop/cart (egress)', direction: 'outbound' }]),
+    );
+    const run = await startCapture([
+      '--vxlan',
+      `127.0.0.1:${p}`,
+      '-w',
+      out,
+      '--vni',
+      '10-11',
+      '--tunnel-map',
+      map,
+      '--stats',
+    ]);
     const datagrams = [
       ...[10, 11, 12, 10, 11, 99].map((vni, i) => vxlanDatagram(vni, innerFrame(i))),
       vxlanDatagram(10, innerFrame(50), 0x00), // I flag missing
@@ -102,9 +128,15 @@ describe('clustertap capture (VXLAN on loopback)', () => {
 
   it('-w - streams pcapng that a reader can consume while it is written', async () => {
     const p = port();
-    const run = start('sh', ['-c', `node ${CLI} capture --vxlan 127.0.0.1:${p} -w - -c 50 -q | tshark -r - -T fields -e frame.len`]);
+    const run = start('sh', [
+      '-c',
+      `node ${CLI} capture --vxlan 127.0.0.1:${p} -w - -c 50 -q | tshark -r - -T fields -e frame.len`,
+    ]);
     await sleep(1500);
-    await sendDatagrams(p, Array.from({ length: 50 }, (_, i) => vxlanDatagram(7, innerFrame(i, 100))));
+    await sendDatagrams(
+      p,
+      Array.from({ length: 50 }, (_, i) => vxlanDatagram(7, innerFrame(i, 100))),
+    );
     expect(await run.exited).toBe(0);
     expect(run.stdout().trim().split('\n')).toEqual(Array(50).fill('142'));
   });
@@ -112,12 +144,27 @@ describe('clustertap capture (VXLAN on loopback)', () => {
   it('-b filesize:KB rotates into dumpcap-named files that each stand alone; -b files:N keeps N', async () => {
     const p = port();
     const base = path.join(dir, 'ring.pcapng');
-    const run = await startCapture(['--vxlan', `127.0.0.1:${p}`, '-w', base, '-b', 'filesize:20', '-b', 'files:3']);
-    await sendDatagrams(p, Array.from({ length: 400 }, (_, i) => vxlanDatagram(i % 2, innerFrame(i, 200))));
+    const run = await startCapture([
+      '--vxlan',
+      `127.0.0.1:${p}`,
+      '-w',
+      base,
+      '-b',
+      'filesize:20',
+      '-b',
+      'files:3',
+    ]);
+    await sendDatagrams(
+      p,
+      Array.from({ length: 400 }, (_, i) => vxlanDatagram(i % 2, innerFrame(i, 200))),
+    );
     await sleep(300);
     run.child.kill('SIGINT');
     expect(await run.exited).toBe(0);
-    const files = fs.readdirSync(dir).filter((f) => /^ring_\d{5}_\d{14}\.pcapng$/.test(f)).sort();
+    const files = fs
+      .readdirSync(dir)
+      .filter((f) => /^ring_\d{5}_\d{14}\.pcapng$/.test(f))
+      .sort();
     expect(files).toHaveLength(3);
     expect(files[0]).not.toMatch(/^ring_00001_/); // the oldest were removed
     for (const file of files) {
@@ -148,7 +195,13 @@ describe('clustertap capture (VXLAN on loopback)', () => {
   it('says the port is taken, and by what, when another capture holds it', async () => {
     const p = port();
     const first = await startCapture(['--vxlan', `127.0.0.1:${p}`, '-w', path.join(dir, 'first.pcapng')]);
-    const second = spawnSyncCli(['capture', '--vxlan', `127.0.0.1:${p}`, '-w', path.join(dir, 'second.pcapng')]);
+    const second = spawnSyncCli([
+      'capture',
+      '--vxlan',
+      `127.0.0.1:${p}`,
+      '-w',
+      path.join(dir, 'second.pcapng'),
+    ]);
     first.child.kill('SIGINT');
     await first.exited;
     expect(second.status).toBe(1);
@@ -164,7 +217,13 @@ describe('clustertap capture -r (files)', () => {
     const run = start(process.execPath, [CLI, 'capture', '-r', src, '-w', out, '--stats', '-q']);
     expect(await run.exited).toBe(0);
     const stats = JSON.parse(run.stdout());
-    expect(stats).toMatchObject({ received: 4, delivered: 3, passedThrough: 1, written: 4, stopReason: 'end-of-input' });
+    expect(stats).toMatchObject({
+      received: 4,
+      delivered: 3,
+      passedThrough: 1,
+      written: 4,
+      stopReason: 'end-of-input',
+    });
     const frames = readWithPeers(out);
     expect(frames.map((f) => f.interfaceName)).toEqual([
       'vxlan:198.18.0.1/vni=100',
@@ -174,7 +233,9 @@ describe('clustertap capture -r (files)', () => {
     ]);
     expect(frames[0]?.hex).toBe(innerFrame(0).toString('hex'));
     const times = sh('tshark', ['-r', out, '-T', 'fields', '-e', 'frame.time_epoch']).trim().split('\n');
-    expect(times.map(Number)).toEqual([1700000000.000001, 1700000001.000002, 1700000002.000003, 1700000003.000004]);
+    expect(times.map(Number)).toEqual([
+      1700000000.000001, 1700000001.000002, 1700000002.000003, 1700000003.000004,
+    ]);
   });
 
   it('re-reads its own pcapng output unchanged (pass-through keeps interfaces and bytes)', async () => {
@@ -243,7 +304,12 @@ function writeOuterVxlanPcap(file: string): void {
     udp.writeUInt16BE(54321, 0);
     udp.writeUInt16BE(4789, 2);
     udp.writeUInt16BE(udpLength, 4);
-    return Buffer.concat([Buffer.from('020000000b02020000000b010800', 'hex'), ip, udp, vxlanDatagram(vni, inner)]);
+    return Buffer.concat([
+      Buffer.from('020000000b02020000000b010800', 'hex'),
+      ip,
+      udp,
+      vxlanDatagram(vni, inner),
+    ]);
   };
   const arp = Buffer.concat([Buffer.from('ffffffffffff020000000b010806', 'hex'), Buffer.alloc(28, 1)]);
   const packets = [outer(100, innerFrame(0)), arp, outer(100, innerFrame(1)), outer(200, innerFrame(2))];

@@ -21,8 +21,15 @@ describe.skipIf(unavailable !== undefined)('GRE from user-space packets → brok
   beforeAll(() => {
     peer = lab.addNamespace('peer');
     collector = lab.addNamespace('col');
-    lab.link({ ns: peer, dev: 'p0', cidr: '198.18.1.1/30' }, { ns: collector, dev: 'c0', cidr: '198.18.1.2/30' }, 9100);
-    lab.exec(collector, 'ip link set c0 address 02:00:00:00:01:02 && ip -6 addr add fd00:1::2/64 dev c0 nodad');
+    lab.link(
+      { ns: peer, dev: 'p0', cidr: '198.18.1.1/30' },
+      { ns: collector, dev: 'c0', cidr: '198.18.1.2/30' },
+      9100,
+    );
+    lab.exec(
+      collector,
+      'ip link set c0 address 02:00:00:00:01:02 && ip -6 addr add fd00:1::2/64 dev c0 nodad',
+    );
     lab.exec(peer, 'ip -6 addr add fd00:1::1/64 dev p0 nodad');
   });
 
@@ -35,11 +42,24 @@ describe.skipIf(unavailable !== undefined)('GRE from user-space packets → brok
     const out = path.join(dir, 'gre.pcapng');
     const expectedFile = path.join(dir, 'expected.json');
     const broker = await startCapture(
-      ['--no-vxlan', '--gre', '--allow-peer', '198.18.1.1', '--allow-peer', 'fd00:1::/64', '-w', out, '--stats'],
+      [
+        '--no-vxlan',
+        '--gre',
+        '--allow-peer',
+        '198.18.1.1',
+        '--allow-peer',
+        'fd00:1::/64',
+        '-w',
+        out,
+        '--stats',
+      ],
       collector,
     );
     try {
-      lab.exec(peer, `${SYSTEM_PYTHON} ${path.join(import.meta.dirname, 'fixtures/send-gre.py')} p0 ${expectedFile}`);
+      lab.exec(
+        peer,
+        `${SYSTEM_PYTHON} ${path.join(import.meta.dirname, 'fixtures/send-gre.py')} p0 ${expectedFile}`,
+      );
       await sleep(700);
     } finally {
       broker.child.kill('SIGTERM');
@@ -79,7 +99,24 @@ describe.skipIf(unavailable !== undefined)('GRE from user-space packets → brok
   it('without CAP_NET_RAW, says how to grant it (as dumpcap does) and writes nothing', async () => {
     const out = path.join(dir, 'unprivileged.pcapng');
     fs.chmodSync(dir, 0o777);
-    const run = start('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', process.execPath, CLI, 'capture', '--no-vxlan', '--gre', '-w', out], collector);
+    const run = start(
+      'setpriv',
+      [
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+        '--inh-caps=-all',
+        '--bounding-set=-all',
+        process.execPath,
+        CLI,
+        'capture',
+        '--no-vxlan',
+        '--gre',
+        '-w',
+        out,
+      ],
+      collector,
+    );
     expect(await run.exited).toBe(1);
     expect(run.stderr()).toMatch(/CAP_NET_RAW/);
     expect(run.stderr()).toMatch(/setcap cap_net_raw/);

@@ -4,7 +4,16 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NetnsLab } from '../helpers/netns.js';
 import { capinfosPacketCount, readWithPeers } from '../helpers/peers.js';
-import { SYSTEM_PYTHON, type Spawned, sh, sleep, start, startCapture, tempDir, waitFor } from '../helpers/run.js';
+import {
+  type Spawned,
+  SYSTEM_PYTHON,
+  sh,
+  sleep,
+  start,
+  startCapture,
+  tempDir,
+  waitFor,
+} from '../helpers/run.js';
 
 /**
  * The foundation's promise, end to end with the real kernel: a "pod" veth is mirrored by
@@ -32,27 +41,50 @@ describe.skipIf(unavailable !== undefined)('kernel VXLAN mirror → broker → p
     // Pod link at MTU 9000 so jumbo frames are part of the test. The kernel's VXLAN device
     // drops (DF) packets larger than its MTU, so the underlay leaves room for the 50-byte
     // encapsulation: 9000 + 50 + 50 (slicing oversized mirrors is the agent's job, issue 5).
-    lab.link({ ns: pod, dev: 'eth0', cidr: '10.244.1.2/24' }, { ns: node, dev: 'vpod', cidr: '10.244.1.1/24' }, 9000);
-    lab.link({ ns: node, dev: 'under0', cidr: '198.18.0.1/30' }, { ns: collector, dev: 'under0', cidr: '198.18.0.2/30' }, 9100);
+    lab.link(
+      { ns: pod, dev: 'eth0', cidr: '10.244.1.2/24' },
+      { ns: node, dev: 'vpod', cidr: '10.244.1.1/24' },
+      9000,
+    );
+    lab.link(
+      { ns: node, dev: 'under0', cidr: '198.18.0.1/30' },
+      { ns: collector, dev: 'under0', cidr: '198.18.0.2/30' },
+      9100,
+    );
     for (const [ns, dev] of [
       [pod, 'eth0'],
       [node, 'vpod'],
     ] as const) {
       // Byte-for-byte comparison needs wire-sized frames on the veth: no TSO/GSO super-packets
       // (the GSO case has its own test below). IPv6 off keeps unsolicited MLD/RS out of the window.
-      lab.exec(ns, `ethtool -K ${dev} tso off gso off gro off >/dev/null && sysctl -qw net.ipv6.conf.${dev}.disable_ipv6=1`);
+      lab.exec(
+        ns,
+        `ethtool -K ${dev} tso off gso off gro off >/dev/null && sysctl -qw net.ipv6.conf.${dev}.disable_ipv6=1`,
+      );
     }
     for (const [dev, vni] of [
       ['ctvx-in', 100],
       ['ctvx-out', 101],
     ] as const) {
-      lab.exec(node, `ip link add ${dev} type vxlan id ${vni} remote 198.18.0.2 local 198.18.0.1 dstport 4789 dev under0 nolearning`);
+      lab.exec(
+        node,
+        `ip link add ${dev} type vxlan id ${vni} remote 198.18.0.2 local 198.18.0.1 dstport 4789 dev under0 nolearning`,
+      );
       // A tunnel device must not speak for itself (ND, MLD, ARP) or its frames join the capture.
-      lab.exec(node, `sysctl -qw net.ipv6.conf.${dev}.disable_ipv6=1 && ip link set ${dev} arp off mtu 9050 up`);
+      lab.exec(
+        node,
+        `sysctl -qw net.ipv6.conf.${dev}.disable_ipv6=1 && ip link set ${dev} arp off mtu 9050 up`,
+      );
     }
     lab.exec(node, 'tc qdisc add dev vpod clsact');
-    lab.exec(node, 'tc filter add dev vpod ingress protocol all prio 10 u32 match u32 0 0 action mirred egress mirror dev ctvx-in');
-    lab.exec(node, 'tc filter add dev vpod egress protocol all prio 10 u32 match u32 0 0 action mirred egress mirror dev ctvx-out');
+    lab.exec(
+      node,
+      'tc filter add dev vpod ingress protocol all prio 10 u32 match u32 0 0 action mirred egress mirror dev ctvx-in',
+    );
+    lab.exec(
+      node,
+      'tc filter add dev vpod egress protocol all prio 10 u32 match u32 0 0 action mirred egress mirror dev ctvx-out',
+    );
     fs.writeFileSync(
       path.join(dir, 'map.json'),
       JSON.stringify([
@@ -70,7 +102,19 @@ describe.skipIf(unavailable !== undefined)('kernel VXLAN mirror → broker → p
   async function captureBoth(name: string, traffic: () => Promise<void>) {
     const out = path.join(dir, `${name}.pcapng`);
     const broker = await startCapture(
-      ['--vxlan', '198.18.0.2:4789', '--allow-peer', '198.18.0.1/32', '--vni', '100-101', '--tunnel-map', path.join(dir, 'map.json'), '-w', out, '--stats'],
+      [
+        '--vxlan',
+        '198.18.0.2:4789',
+        '--allow-peer',
+        '198.18.0.1/32',
+        '--vni',
+        '100-101',
+        '--tunnel-map',
+        path.join(dir, 'map.json'),
+        '-w',
+        out,
+        '--stats',
+      ],
       collector,
     );
     const refs = { in: path.join(dir, `${name}-in.pcap`), out: path.join(dir, `${name}-out.pcap`) };
@@ -99,7 +143,10 @@ describe.skipIf(unavailable !== undefined)('kernel VXLAN mirror → broker → p
       lab.exec(pod, 'ping -c 2 -i 0.2 -s 8900 10.244.1.1 >/dev/null'); // jumbo: 8942-byte frames
       lab.exec(pod, 'ping -c 1 -s 0 10.244.1.1 >/dev/null'); // shortest ICMP (runt frame, 42 bytes)
       lab.exec(pod, 'python3 -c "import urllib.request as u; u.urlopen(\'http://10.244.1.1:8080/\').read()"');
-      lab.exec(pod, 'python3 -c "import socket; s=socket.socket(2,2); [s.sendto(b\'x\'*n,(\'10.244.1.1\',9999)) for n in (0,1,100,1472,8972)]"');
+      lab.exec(
+        pod,
+        "python3 -c \"import socket; s=socket.socket(2,2); [s.sendto(b'x'*n,('10.244.1.1',9999)) for n in (0,1,100,1472,8972)]\"",
+      );
       // Frames the pod's own stack would not send: 802.1Q and QinQ tags, IPv6 with an extension header.
       lab.exec(pod, `${SYSTEM_PYTHON} ${path.join(import.meta.dirname, 'fixtures/send-odd-frames.py')} eth0`);
     });
@@ -130,10 +177,16 @@ describe.skipIf(unavailable !== undefined)('kernel VXLAN mirror → broker → p
       [node, 'vpod'],
     ] as const)
       lab.exec(ns, `ethtool -K ${dev} tso on gso on gro on >/dev/null`);
-    lab.exec(node, 'sh -c "python3 -c \\"import socket; s=socket.socket(); s.setsockopt(1,2,1); s.bind((\'10.244.1.1\',9100)); s.listen(1); c,_=s.accept(); [None for _ in iter(lambda: c.recv(65536), b\'\')]\\" >/dev/null 2>&1 &"');
+    lab.exec(
+      node,
+      'sh -c "python3 -c \\"import socket; s=socket.socket(); s.setsockopt(1,2,1); s.bind((\'10.244.1.1\',9100)); s.listen(1); c,_=s.accept(); [None for _ in iter(lambda: c.recv(65536), b\'\')]\\" >/dev/null 2>&1 &"',
+    );
     await sleep(300);
     const result = await captureBoth('gso', async () => {
-      lab.exec(pod, 'python3 -c "import socket; s=socket.create_connection((\'10.244.1.1\',9100)); s.sendall(b\'z\'*2000000); s.close()"');
+      lab.exec(
+        pod,
+        "python3 -c \"import socket; s=socket.create_connection(('10.244.1.1',9100)); s.sendall(b'z'*2000000); s.close()\"",
+      );
     });
     // mirred copies the GSO super-packet whole; the VXLAN device and the veth underlay keep it
     // whole (UDP tunnel GSO), so the broker receives datagrams far above the MTU. On a real

@@ -56,7 +56,15 @@ export function decodeGre(bytes: Uint8Array, offset = 0): DecodeResult<GreHeader
   const key = hasKey ? view.getUint32(cursor) : undefined;
   if (hasKey) cursor += 4;
   const sequence = hasSequence ? view.getUint32(cursor) : undefined;
-  return { ok: true, protocol, payloadKind, key, sequence, checksumValid, payloadOffset: offset + headerLength };
+  return {
+    ok: true,
+    protocol,
+    payloadKind,
+    key,
+    sequence,
+    checksumValid,
+    payloadOffset: offset + headerLength,
+  };
 }
 
 function payloadKindOf(protocol: number): GrePayloadKind | undefined {

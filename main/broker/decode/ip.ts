@@ -24,7 +24,8 @@ export function decodeIpv4(bytes: Uint8Array, offset = 0): DecodeResult<IpHeader
   const headerLength = (versionIhl & 0x0f) * 4;
   if (headerLength < 20) return badFlags('ipv4', `header length ${headerLength}`);
   const totalLength = readU16(bytes, offset + 2);
-  if (totalLength < headerLength) return badFlags('ipv4', `total length ${totalLength} < header ${headerLength}`);
+  if (totalLength < headerLength)
+    return badFlags('ipv4', `total length ${totalLength} < header ${headerLength}`);
   if (have < totalLength) return truncated('ipv4', totalLength, have);
   const fragmentField = readU16(bytes, offset + 6);
   return {
@@ -46,7 +47,8 @@ const FRAGMENT_HEADER = 44;
 export function decodeIpv6(bytes: Uint8Array, offset = 0): DecodeResult<IpHeader> {
   const have = bytes.length - offset;
   if (have < 40) return truncated('ipv6', 40, have);
-  if ((bytes[offset] as number) >> 4 !== 6) return badFlags('ipv6', `version ${(bytes[offset] as number) >> 4}`);
+  if ((bytes[offset] as number) >> 4 !== 6)
+    return badFlags('ipv6', `version ${(bytes[offset] as number) >> 4}`);
   const payloadEnd = offset + 40 + readU16(bytes, offset + 4);
   if (bytes.length < payloadEnd) return truncated('ipv6', payloadEnd - offset, have);
   let next = bytes[offset + 6] as number;

@@ -16,11 +16,21 @@ export interface SllHeader {
 export function decodeSll(bytes: Uint8Array, offset = 0): DecodeResult<SllHeader> {
   const have = bytes.length - offset;
   if (have < 16) return truncated('sll', 16, have);
-  return { ok: true, packetType: readU16(bytes, offset), ethertype: readU16(bytes, offset + 14), payloadOffset: offset + 16 };
+  return {
+    ok: true,
+    packetType: readU16(bytes, offset),
+    ethertype: readU16(bytes, offset + 14),
+    payloadOffset: offset + 16,
+  };
 }
 
 export function decodeSll2(bytes: Uint8Array, offset = 0): DecodeResult<SllHeader> {
   const have = bytes.length - offset;
   if (have < 20) return truncated('sll2', 20, have);
-  return { ok: true, ethertype: readU16(bytes, offset), packetType: bytes[offset + 10] as number, payloadOffset: offset + 20 };
+  return {
+    ok: true,
+    ethertype: readU16(bytes, offset),
+    packetType: bytes[offset + 10] as number,
+    payloadOffset: offset + 20,
+  };
 }

@@ -1,12 +1,12 @@
+import { LINKTYPE } from '../../capture/linktype.js';
 import { decodeEthernet } from './ethernet.js';
 import { ETHERTYPE } from './ethertype.js';
-import { type GrePayloadKind, decodeGre } from './gre.js';
+import { decodeGre, type GrePayloadKind } from './gre.js';
 import { decodeIpv4, decodeIpv6, IPPROTO, type IpHeader } from './ip.js';
 import { decodeSll, decodeSll2 } from './linux-sll.js';
 import { type DecodeFailure, type DecodeResult, unknown } from './result.js';
 import { decodeUdp } from './udp.js';
 import { decodeVxlan } from './vxlan.js';
-import { LINKTYPE } from '../../capture/linktype.js';
 
 /**
  * Finds a tunnel inside a whole captured packet (from a capture file, or libpcap on `any` for GRE):
@@ -37,7 +37,11 @@ export interface OuterOptions {
 const NOT_A_TUNNEL = { ok: true, tunnel: 'none' } as const;
 const SLL_OUTGOING = 4;
 
-export function locateTunnel(linkType: number, bytes: Uint8Array, options: OuterOptions): OuterPacket | DecodeFailure {
+export function locateTunnel(
+  linkType: number,
+  bytes: Uint8Array,
+  options: OuterOptions,
+): OuterPacket | DecodeFailure {
   const link = decodeLink(linkType, bytes);
   if (link === undefined) return NOT_A_TUNNEL;
   if (!link.ok) return link;
@@ -89,12 +93,16 @@ function decodeLink(linkType: number, bytes: Uint8Array): LinkResult | undefined
   switch (linkType) {
     case LINKTYPE.ETHERNET: {
       const eth = decodeEthernet(bytes);
-      return eth.ok ? { ok: true, ethertype: eth.ethertype, payloadOffset: eth.payloadOffset, packetType: 0 } : eth;
+      return eth.ok
+        ? { ok: true, ethertype: eth.ethertype, payloadOffset: eth.payloadOffset, packetType: 0 }
+        : eth;
     }
     case LINKTYPE.LINUX_SLL:
     case LINKTYPE.LINUX_SLL2: {
       const sll = linkType === LINKTYPE.LINUX_SLL ? decodeSll(bytes) : decodeSll2(bytes);
-      return sll.ok ? { ok: true, ethertype: sll.ethertype, payloadOffset: sll.payloadOffset, packetType: sll.packetType } : sll;
+      return sll.ok
+        ? { ok: true, ethertype: sll.ethertype, payloadOffset: sll.payloadOffset, packetType: sll.packetType }
+        : sll;
     }
     case LINKTYPE.RAW:
     case LINKTYPE.IPV4:

@@ -24,7 +24,10 @@ export function decodeVxlan(bytes: Uint8Array, offset = 0): DecodeResult<VxlanHe
   const flags = bytes[offset] as number;
   // RFC 7348: the I flag MUST be 1; the R bits MUST be ignored on receipt.
   if ((flags & FLAG_VNI_VALID) === 0) return badFlags('vxlan', 'I flag (valid VNI) is not set');
-  const vni = ((bytes[offset + 4] as number) << 16) | ((bytes[offset + 5] as number) << 8) | (bytes[offset + 6] as number);
+  const vni =
+    ((bytes[offset + 4] as number) << 16) |
+    ((bytes[offset + 5] as number) << 8) |
+    (bytes[offset + 6] as number);
   return { ok: true, vni, payloadOffset: offset + VXLAN_HEADER_LENGTH };
 }
 

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The one command that installs what the tests need and runs every test (README, "Set up").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/system-deps.sh test
+npm ci --no-audit --no-fund
+npm run build
+npm run lint
+npm run typecheck
+report=$(mktemp)
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile="$report" || status=$?
+# One plain closing line that any CI reads, whatever the runner prints above it.
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const skipped = r.numPendingTests + r.numTodoTests;
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
+' "$report" || true
+rm -f "$report"
+exit $status
