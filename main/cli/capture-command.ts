@@ -98,6 +98,8 @@ export function captureOptionsFrom(flags: CaptureFlags, version: string): Captur
   if (vxlanFlags.length === 0 && !flags.gre && flags.read === undefined)
     throw new UsageError('nothing to capture: --no-vxlan needs --gre or -r FILE');
   const writeFile = flags.write ?? temporaryCaptureFile();
+  if (writeFile === '-' && process.stdout.isTTY)
+    throw new UsageError('-w -: standard output is a terminal; pipe it (| wireshark -k -i -) or give -w FILE');
   if (ring.size > 0 && writeFile === '-')
     throw new UsageError('-b needs -w FILE: standard output cannot be rotated');
   if (ring.size > 0 && !ring.has('filesize') && !ring.has('duration'))
