@@ -45,8 +45,8 @@ export class ByteSource {
   async need(n: number): Promise<Buffer> {
     while (this.buffer.length - this.cursor < n && !this.ended) {
       const rest = this.buffer.subarray(this.cursor);
-      const grow = Buffer.allocUnsafe(Math.max(n, 4 << 20));
-      const fill = Buffer.allocUnsafe(rest.length + grow.length);
+      const chunk = Math.min(4 << 20, this.size ?? 4 << 20);
+      const fill = Buffer.allocUnsafe(rest.length + Math.max(n, chunk));
       rest.copy(fill);
       const got = await this.read(fill.subarray(rest.length));
       if (got === 0) this.ended = true;

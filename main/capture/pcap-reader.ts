@@ -24,7 +24,7 @@ export async function* readPcap(
   const magic = littleEndian ? magicLE : header.readUInt32BE(0);
   const u32 = (buf: Buffer, at: number) => (littleEndian ? buf.readUInt32LE(at) : buf.readUInt32BE(at));
   const resolution = magic === PCAP_MAGIC_NANO ? TSRESOL_NANO : TSRESOL_MICRO;
-  const unitsPerSecond = magic === PCAP_MAGIC_NANO ? 1e9 : 1e6;
+  const unitsPerSecond = magic === PCAP_MAGIC_NANO ? 1_000_000_000n : 1_000_000n;
   const snapLength = u32(header, 16);
   const linkType = u32(header, 20) & 0x0fffffff; // upper bits carry FCS information
   source.advance(24);
@@ -49,13 +49,14 @@ export async function* readPcap(
       problems.corruptAt = { offset: source.consumed, reason: 'file ends inside a packet' };
       return;
     }
-    const units = seconds * unitsPerSecond + fraction;
+    // BigInt: nanoseconds since 1970 exceed 2^53, where doubles start losing units.
+    const units = BigInt(seconds) * unitsPerSecond + BigInt(fraction);
     yield {
       interfaceIndex: 0,
       interfaceName: name,
       linkType,
       snapLength,
-      timestamp: { high: Math.floor(units / 2 ** 32), low: units >>> 0, resolution },
+      timestamp: { high: Number(units >> 32n), low: Number(units & 0xffffffffn), resolution },
       data: Uint8Array.prototype.slice.call(record, 16, 16 + captured),
       originalLength: Math.max(original, captured),
       flags: 0,

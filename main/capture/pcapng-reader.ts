@@ -96,6 +96,7 @@ export async function* readPcapng(
     } else if (blockType === BLOCK.SIMPLE_PACKET) {
       const info = interfaces[0];
       if (!info) return corrupt('simple packet block before any interface');
+      if (length < 16) return corrupt('simple packet block too short');
       const original = u32(block, 8);
       const captured = Math.min(original, length - 16, info.snapLength || Number.MAX_SAFE_INTEGER);
       yield {

@@ -48,6 +48,8 @@ export class PcapngWriter {
   private flushTimer: NodeJS.Timeout;
   private failed = false;
   private limitReached = false;
+  /** Rotated files still being flushed and closed; close() waits for them too. */
+  private readonly finishing: Promise<void>[] = [];
   /** Bytes written into the current file, including what is still buffered. */
   fileBytes = 0;
   totalBytes = 0;
@@ -125,7 +127,7 @@ export class PcapngWriter {
   /** Writes the statistics blocks and closes the output; the file is complete when this resolves. */
   async close(): Promise<void> {
     clearInterval(this.flushTimer);
-    await this.finishFile();
+    await Promise.all([...this.finishing, this.finishFile()]);
   }
 
   /** Closes and deletes what was written: for a capture that failed before it began. */
@@ -162,7 +164,7 @@ export class PcapngWriter {
   }
 
   private rotate(): void {
-    void this.finishFile();
+    this.finishing.push(this.finishFile());
     this.finishedFiles.push(this.currentPath);
     const keep = this.deps.rotation?.files;
     while (keep !== undefined && this.finishedFiles.length + 1 > keep) {

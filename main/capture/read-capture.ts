@@ -3,6 +3,9 @@ import { ByteSource } from './byte-source.js';
 import { CaptureFileError, type CaptureRecord } from './capture-record.js';
 import { PCAP_MAGIC_MICRO, PCAP_MAGIC_NANO, type ReadProblems, readPcap } from './pcap-reader.js';
 import { BLOCK, BYTE_ORDER_MAGIC } from './pcapng-blocks.js';
+
+const BYTE_ORDER_MAGIC_SWAPPED = 0x4d3c2b1a;
+
 import { readPcapng } from './pcapng-reader.js';
 
 export type { ReadProblems } from './pcap-reader.js';
@@ -23,39 +26,48 @@ export async function openCapture(file: string): Promise<OpenedCapture> {
   try {
     source = await ByteSource.open(file);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(error);
-    throw new CaptureFileError(`${file}: cannot open (${why})`);
+    throw new CaptureFileError(`${file}: cannot open (${reasonOf(error)})`);
   }
-  const head = await source.need(4);
-  if (head.length < 4) {
+  try {
+    return await identify(file, source);
+  } catch (error) {
     await source.close();
-    throw new CaptureFileError(`${file}: too short to be a pcap or pcapng file (${head.length} bytes)`);
+    if (error instanceof CaptureFileError) throw error;
+    throw new CaptureFileError(`${file}: cannot read (${reasonOf(error)})`);
   }
-  // Headers are checked now, so a file that cannot be read at all fails before any output exists.
+}
+
+/** Checks the file header now, so a file that cannot be read at all fails before any output exists. */
+async function identify(file: string, source: ByteSource): Promise<OpenedCapture> {
   const header = await source.need(28);
-  const pcapng = head.readUInt32LE(0) === BLOCK.SECTION_HEADER;
-  const magic = header.subarray(8, 12);
-  if (pcapng && (header.length < 28 || ![BYTE_ORDER_MAGIC, 0x4d3c2b1a].includes(magic.readUInt32LE(0)))) {
-    await source.close();
-    throw new CaptureFileError(
-      `${file}: not a readable pcapng file (section header is truncated or damaged)`,
-    );
-  }
-  if (!pcapng && header.length < 24) {
-    await source.close();
-    throw new CaptureFileError(`${file}: pcap file header is truncated (${header.length} of 24 bytes)`);
-  }
+  if (header.length < 4)
+    throw new CaptureFileError(`${file}: too short to be a pcap or pcapng file (${header.length} bytes)`);
   const problems: ReadProblems = {};
   const base = { size: source.size, bytesRead: () => source.consumed, problems, close: () => source.close() };
-  if (pcapng) return { ...base, format: 'pcapng', records: readPcapng(source, displayName(file), problems) };
-  const magics = [head.readUInt32LE(0), head.readUInt32BE(0)];
-  if (magics.includes(PCAP_MAGIC_MICRO) || magics.includes(PCAP_MAGIC_NANO))
-    return { ...base, format: 'pcap', records: readPcap(source, displayName(file), problems) };
-  await source.close();
-  throw new CaptureFileError(
-    `${file}: not a pcap or pcapng file (starts with 0x${head.subarray(0, 4).toString('hex')})`,
-  );
+  if (header.readUInt32LE(0) === BLOCK.SECTION_HEADER) {
+    const byteOrder = header.length >= 12 ? header.readUInt32LE(8) : 0;
+    if (header.length < 28 || (byteOrder !== BYTE_ORDER_MAGIC && byteOrder !== BYTE_ORDER_MAGIC_SWAPPED))
+      throw new CaptureFileError(
+        `${file}: not a readable pcapng file (section header is truncated or damaged)`,
+      );
+    return { ...base, format: 'pcapng', records: readPcapng(source, displayName(file), problems) };
+  }
+  const magics = [header.readUInt32LE(0), header.readUInt32BE(0)];
+  if (!magics.includes(PCAP_MAGIC_MICRO) && !magics.includes(PCAP_MAGIC_NANO))
+    throw new CaptureFileError(
+      `${file}: not a pcap or pcapng file (starts with 0x${header.subarray(0, 4).toString('hex')})`,
+    );
+  if (header.length < 24)
+    throw new CaptureFileError(`${file}: pcap file header is truncated (${header.length} of 24 bytes)`);
+  return { ...base, format: 'pcap', records: readPcap(source, displayName(file), problems) };
+}
+
+function reasonOf(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES') return 'permission denied';
+  if (code === 'EISDIR') return 'it is a directory';
+  return (error as Error).message ?? String(error);
 }
 
 /** Interfaces read from a file without a name of their own are named after the file. */

@@ -99,7 +99,9 @@ export function captureOptionsFrom(flags: CaptureFlags, version: string): Captur
     throw new UsageError('nothing to capture: --no-vxlan needs --gre or -r FILE');
   const writeFile = flags.write ?? temporaryCaptureFile();
   if (writeFile === '-' && process.stdout.isTTY)
-    throw new UsageError('-w -: standard output is a terminal; pipe it (| wireshark -k -i -) or give -w FILE');
+    throw new UsageError(
+      '-w -: standard output is a terminal; pipe it (| wireshark -k -i -) or give -w FILE',
+    );
   if (ring.size > 0 && writeFile === '-')
     throw new UsageError('-b needs -w FILE: standard output cannot be rotated');
   if (ring.size > 0 && !ring.has('filesize') && !ring.has('duration'))

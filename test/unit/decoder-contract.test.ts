@@ -30,7 +30,8 @@ describe.each(DECODER_CASES)('decoder contract: $name', ({ decode, valid, minLen
       const prefix = valid.slice(0, length);
       const result = decode(prefix, 0);
       expect(contractViolation(result, prefix, 0), `prefix of ${length} bytes`).toBeUndefined();
-      if (length < minLength) expect(result, `prefix of ${length} bytes`).toMatchObject({ ok: false, reason: 'truncated' });
+      if (length < minLength)
+        expect(result, `prefix of ${length} bytes`).toMatchObject({ ok: false, reason: 'truncated' });
       else expect(result.ok, `prefix of ${length} bytes`).toBe(true);
     }
   });
@@ -45,11 +46,16 @@ describe.each(DECODER_CASES)('decoder contract: $name', ({ decode, valid, minLen
 
   it('gives the same result for a truncated fixture at any offset (property)', () => {
     fc.assert(
-      fc.property(fc.nat({ max: valid.length }), fc.nat({ max: 40 }), fc.integer({ min: 0, max: 255 }), (cut, shift, fill) => {
-        const prefix = valid.slice(0, cut);
-        const inside = embedAt(prefix, shift, fill);
-        expect(normalised(decode(inside, shift), shift)).toEqual(normalised(decode(prefix, 0)));
-      }),
+      fc.property(
+        fc.nat({ max: valid.length }),
+        fc.nat({ max: 40 }),
+        fc.integer({ min: 0, max: 255 }),
+        (cut, shift, fill) => {
+          const prefix = valid.slice(0, cut);
+          const inside = embedAt(prefix, shift, fill);
+          expect(normalised(decode(inside, shift), shift)).toEqual(normalised(decode(prefix, 0)));
+        },
+      ),
       { seed: 7348, numRuns: 300 },
     );
   });
@@ -76,7 +82,11 @@ describe.each(LINK_TYPES)('locateTunnel contract: link type %i', (linkType) => {
   });
 
   it('finds the tunnel in every valid packet', () => {
-    for (const packet of packets) expect(locateTunnel(linkType, packet, options)).toMatchObject({ ok: true, tunnel: expect.stringMatching(/^(vxlan|gre)$/) });
+    for (const packet of packets)
+      expect(locateTunnel(linkType, packet, options)).toMatchObject({
+        ok: true,
+        tunnel: expect.stringMatching(/^(vxlan|gre)$/),
+      });
   });
 
   it('never throws and never points outside the buffer for any truncation', () => {

@@ -12,8 +12,11 @@ import { badFlags, type DecodeResult, hex16, truncated, unknown } from './result
 const FLAG_CHECKSUM = 0x8000;
 const FLAG_KEY = 0x2000;
 const FLAG_SEQUENCE = 0x1000;
-/** RFC 1701 routing, strict source route and recursion bits: RFC 2784 receivers MUST discard. */
-const FLAGS_MUST_BE_ZERO = 0x4000 | 0x0800 | 0x0700;
+/**
+ * RFC 2784 §2.3: a receiver MUST discard packets with any of bits 1-5 set (RFC 1701's routing,
+ * strict source route and the top recursion bit; K and S are RFC 2890's), and MUST ignore 6-12.
+ */
+const FLAGS_MUST_BE_ZERO = 0x4000 | 0x0800 | 0x0400;
 const VERSION_MASK = 0x0007;
 
 /** What the GRE packet carries, which decides the pcapng link type of its interface. */

@@ -57,7 +57,8 @@ export function decodeIpv6(bytes: Uint8Array, offset = 0): DecodeResult<IpHeader
   while (GENERIC_EXTENSIONS.has(next) || next === FRAGMENT_HEADER) {
     if (payloadEnd < cursor + 8) return truncated('ipv6', cursor + 8 - offset, payloadEnd - offset);
     if (next === FRAGMENT_HEADER) {
-      fragmented = true;
+      // An atomic fragment (offset 0, no more fragments) is a whole packet (RFC 6946).
+      if ((readU16(bytes, cursor + 2) & 0xfff9) !== 0) fragmented = true;
       next = bytes[cursor] as number;
       cursor += 8;
     } else {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readAll, makeTempDir, patternBytes, pcapFile, type PcapFileSpec } from '../support/capture-files.js';
+import { makeTempDir, type PcapFileSpec, patternBytes, pcapFile, readAll } from '../support/capture-files.js';
 import { tsharkFields } from '../support/wireshark.js';
 
 const dir = makeTempDir('pcap');
@@ -13,7 +13,8 @@ function write(bytes: Uint8Array, name = `file-${counter++}.pcap`): string {
   return file;
 }
 
-const units = (r: { timestamp: { high: number; low: number } }) => (BigInt(r.timestamp.high) << 32n) | BigInt(r.timestamp.low);
+const units = (r: { timestamp: { high: number; low: number } }) =>
+  (BigInt(r.timestamp.high) << 32n) | BigInt(r.timestamp.low);
 
 const RECORDS: PcapFileSpec['records'] = [
   { seconds: 1_700_000_000, fraction: 123_456, data: patternBytes(60, 1) },
@@ -31,9 +32,20 @@ describe('pcap reader: microsecond files in both byte orders', () => {
     expect(outcome.problems).toEqual({});
     expect(outcome.records.map((r) => Uint8Array.from(r.data))).toEqual(RECORDS.map((r) => r.data));
     expect(outcome.records.map((r) => r.originalLength)).toEqual([60, 0, 9000, 1514]);
-    expect(outcome.records.map(units)).toEqual([1700000000123456n, 1700000001000000n, 1700000002999999n, 1700000003000005n]);
+    expect(outcome.records.map(units)).toEqual([
+      1700000000123456n,
+      1700000001000000n,
+      1700000002999999n,
+      1700000003000005n,
+    ]);
     for (const record of outcome.records) {
-      expect(record).toMatchObject({ interfaceIndex: 0, interfaceName: file, linkType: 101, snapLength: 65535, flags: 0 });
+      expect(record).toMatchObject({
+        interfaceIndex: 0,
+        interfaceName: path.basename(file),
+        linkType: 101,
+        snapLength: 65535,
+        flags: 0,
+      });
       expect(record.timestamp.resolution).toBe(6);
     }
   });
@@ -58,7 +70,9 @@ describe('pcap reader: microsecond files in both byte orders', () => {
   });
 
   it('takes the captured length when the original length field is smaller', async () => {
-    const file = write(pcapFile({ records: [{ seconds: 1, fraction: 0, data: patternBytes(10), originalLength: 4 }] }));
+    const file = write(
+      pcapFile({ records: [{ seconds: 1, fraction: 0, data: patternBytes(10), originalLength: 4 }] }),
+    );
     expect((await readAll(file)).records[0]?.originalLength).toBe(10);
   });
 });
@@ -82,13 +96,14 @@ describe('pcap reader: nanosecond files', () => {
     expect(outcome.records.map((r) => r.data.length)).toEqual([14, 15]);
   });
 
-  // KNOWN BUG (see the unit-test report): pcap-reader.ts:47 computes `seconds * 1e9 + fraction` in a
-  // double. Today's epoch seconds × 1e9 is ~1.7e18 > 2^53, so the low bits are lost: this record
-  // reads as …123456768 ns instead of …123456789 ns (tshark shows .123456789). Reading and
-  // re-writing a nanosecond pcap moves every packet by up to 128 ns. When fixed (BigInt
-  // arithmetic) this test fails: drop `.fails`.
-  it.fails('keeps every nanosecond of a present-day timestamp (tshark does)', async () => {
-    const file = write(pcapFile({ nano: true, records: [{ seconds: 1_700_000_000, fraction: 123_456_789, data: patternBytes(20) }] }));
+  // Nanoseconds since 1970 exceed 2^53: double arithmetic would move packets by up to 128 ns.
+  it('keeps every nanosecond of a present-day timestamp (tshark does)', async () => {
+    const file = write(
+      pcapFile({
+        nano: true,
+        records: [{ seconds: 1_700_000_000, fraction: 123_456_789, data: patternBytes(20) }],
+      }),
+    );
     expect(tsharkFields(file, ['frame.time_epoch'])).toEqual([['1700000000.123456789']]);
     const [record] = (await readAll(file)).records;
     expect(record && units(record)).toBe(1_700_000_000_123_456_789n);
@@ -111,16 +126,21 @@ describe('pcap reader: damaged files', () => {
       const file = write(small.subarray(0, length), `cut-${length}.pcap`);
       const outcome = await readAll(file);
       if (length < 4) {
-        expect(String(outcome.error)).toBe(`CaptureFileError: ${file}: too short to be a pcap or pcapng file (${length} bytes)`);
+        expect(String(outcome.error)).toBe(
+          `CaptureFileError: ${file}: too short to be a pcap or pcapng file (${length} bytes)`,
+        );
       } else if (length < 24) {
-        expect(String(outcome.error)).toBe(`CaptureFileError: ${file}: pcap file header is truncated (${length} of 24 bytes)`);
+        expect(String(outcome.error)).toBe(
+          `CaptureFileError: ${file}: pcap file header is truncated (${length} of 24 bytes)`,
+        );
       } else {
         expect(outcome.error, `cut at ${length}`).toBeUndefined();
         const whole = recordEnds.filter((end) => end <= length).length;
         expect(outcome.records.length, `cut at ${length}`).toBe(whole);
         const atBoundary = length === 24 || recordEnds.includes(length);
         expect(outcome.problems.corruptAt === undefined, `cut at ${length}`).toBe(atBoundary);
-        if (!atBoundary) expect(outcome.problems.corruptAt?.offset).toBe(whole === 0 ? 24 : recordEnds[whole - 1]);
+        if (!atBoundary)
+          expect(outcome.problems.corruptAt?.offset).toBe(whole === 0 ? 24 : recordEnds[whole - 1]);
       }
     }
   });
@@ -130,7 +150,10 @@ describe('pcap reader: damaged files', () => {
     bytes.writeUInt32LE(0xffffffff, 24 + 16 + 5 + 8); // second record's captured length
     const outcome = await readAll(write(bytes));
     expect(outcome.records).toHaveLength(1);
-    expect(outcome.problems.corruptAt).toEqual({ offset: 45, reason: 'record length 4294967295 is impossible' });
+    expect(outcome.problems.corruptAt).toEqual({
+      offset: 45,
+      reason: 'record length 4294967295 is impossible',
+    });
   });
 
   it('stops at a captured length that runs past the end of the file', async () => {

@@ -17,10 +17,7 @@ describe('decodeEthernet', () => {
   });
 
   it('accepts a header with nothing after it', () => {
-    const frame = hex(
-      MACS +
-        '08 06', // ethertype ARP
-    );
+    const frame = hex(`${MACS} 08 06`); // MACs, ethertype ARP, and the frame ends
     expect(decodeEthernet(frame)).toEqual({ ok: true, vlans: [], ethertype: 0x0806, payloadOffset: 14 });
   });
 
@@ -43,7 +40,12 @@ describe('decodeEthernet', () => {
         '0f ff' + // TCI: VID 4095
         '08 00', // ethertype IPv4
     );
-    expect(decodeEthernet(frame)).toEqual({ ok: true, vlans: [200, 4095], ethertype: 0x0800, payloadOffset: 22 });
+    expect(decodeEthernet(frame)).toEqual({
+      ok: true,
+      vlans: [200, 4095],
+      ethertype: 0x0800,
+      payloadOffset: 22,
+    });
   });
 
   it('stops after four tags and reports the fifth TPID as the ethertype', () => {
@@ -56,15 +58,23 @@ describe('decodeEthernet', () => {
         '81 00 00 05' + // fifth tag: not unwrapped
         '08 00', // ethertype IPv4
     );
-    expect(decodeEthernet(frame)).toEqual({ ok: true, vlans: [1, 2, 3, 4], ethertype: 0x8100, payloadOffset: 30 });
+    expect(decodeEthernet(frame)).toEqual({
+      ok: true,
+      vlans: [1, 2, 3, 4],
+      ethertype: 0x8100,
+      payloadOffset: 30,
+    });
   });
 
   it('reports a frame shorter than 14 bytes as truncated', () => {
-    const frame = hex(
-      MACS +
-        '08', // half an ethertype
-    );
-    expect(decodeEthernet(frame)).toEqual({ ok: false, reason: 'truncated', layer: 'ethernet', need: 14, have: 13 });
+    const frame = hex(`${MACS} 08`); // MACs and half an ethertype: 13 bytes
+    expect(decodeEthernet(frame)).toEqual({
+      ok: false,
+      reason: 'truncated',
+      layer: 'ethernet',
+      need: 14,
+      have: 13,
+    });
   });
 
   it('reports a tag without the ethertype after it as truncated', () => {
@@ -73,7 +83,13 @@ describe('decodeEthernet', () => {
         '81 00' + // TPID 802.1Q
         '00 64', // TCI VID 100; the inner ethertype is missing
     );
-    expect(decodeEthernet(frame)).toEqual({ ok: false, reason: 'truncated', layer: 'ethernet', need: 18, have: 16 });
+    expect(decodeEthernet(frame)).toEqual({
+      ok: false,
+      reason: 'truncated',
+      layer: 'ethernet',
+      need: 18,
+      have: 16,
+    });
   });
 
   it('counts need and have from the offset when decoding inside a larger buffer', () => {
@@ -83,6 +99,12 @@ describe('decodeEthernet', () => {
         '88 a8 00 0a' + // tag VID 10
         '81 00', // TPID of a second tag, then the buffer ends
     );
-    expect(decodeEthernet(frame, 4)).toEqual({ ok: false, reason: 'truncated', layer: 'ethernet', need: 22, have: 18 });
+    expect(decodeEthernet(frame, 4)).toEqual({
+      ok: false,
+      reason: 'truncated',
+      layer: 'ethernet',
+      need: 22,
+      have: 18,
+    });
   });
 });

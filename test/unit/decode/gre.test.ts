@@ -88,11 +88,8 @@ describe('decodeGre: optional fields (RFC 2784 / RFC 2890)', () => {
     expect(decodeGre(packet)).toMatchObject({ ok: true, key: 1, payloadOffset: 8 });
   });
 
-  // KNOWN BUG (see the unit-test report): RFC 2784 §2.3 says reserved bits 6-12 "MUST be ignored
-  // on receipt"; only bits 1-5 make a receiver discard. gre.ts FLAGS_MUST_BE_ZERO includes 0x0300
-  // (bits 6 and 7, the tail of RFC 1701's recursion field), so such packets are dropped as
-  // bad-flags. The Linux kernel accepts them. When gre.ts is fixed this test fails: drop `.fails`.
-  it.fails('accepts bits 6 and 7 set, which RFC 2784 says receivers must ignore', () => {
+  // RFC 2784 §2.3: bits 6-12 MUST be ignored on receipt; only bits 1-5 make a receiver discard.
+  it('accepts bits 6 and 7 set, which RFC 2784 says receivers must ignore', () => {
     const packet = hex(
       '23 00' + // flags: K; bits 6 and 7 set (0x0300); version 0
         '65 58' + // protocol TEB
@@ -143,7 +140,12 @@ describe('decodeGre: checksum', () => {
         '00 00' + // reserved1
         'ab cd ef', // 3 payload bytes
     );
-    expect(decodeGre(packet)).toMatchObject({ ok: true, checksumValid: true, key: undefined, payloadOffset: 8 });
+    expect(decodeGre(packet)).toMatchObject({
+      ok: true,
+      checksumValid: true,
+      key: undefined,
+      payloadOffset: 8,
+    });
   });
 
   it('internetChecksum of RFC 1071’s worked example is the complement of 0xddf2', () => {
@@ -193,11 +195,22 @@ describe('decodeGre: rejected packets', () => {
         '08 06' + // protocol ARP
         '00 01 08 00', // ARP bytes
     );
-    expect(decodeGre(packet)).toEqual({ ok: false, reason: 'unknown', layer: 'gre', detail: 'protocol type 0x0806' });
+    expect(decodeGre(packet)).toEqual({
+      ok: false,
+      reason: 'unknown',
+      layer: 'gre',
+      detail: 'protocol type 0x0806',
+    });
   });
 
   it('reports fewer than 4 bytes as truncated', () => {
-    expect(decodeGre(hex('20 00 65'))).toEqual({ ok: false, reason: 'truncated', layer: 'gre', need: 4, have: 3 });
+    expect(decodeGre(hex('20 00 65'))).toEqual({
+      ok: false,
+      reason: 'truncated',
+      layer: 'gre',
+      need: 4,
+      have: 3,
+    });
   });
 
   it('reports a key that is cut off as truncated, needing 8 bytes', () => {

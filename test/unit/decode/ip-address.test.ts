@@ -27,7 +27,8 @@ describe('formatIpAddress', () => {
 
   /** True for the two forms inet_ntop writes with an embedded dotted quad (::a.b.c.d, ::ffff:a.b.c.d). */
   const embedsIpv4 = (b: Uint8Array) =>
-    b.subarray(0, 10).every((x) => x === 0) && ((b[10] === 0 && b[11] === 0) || (b[10] === 0xff && b[11] === 0xff));
+    b.subarray(0, 10).every((x) => x === 0) &&
+    ((b[10] === 0 && b[11] === 0) || (b[10] === 0xff && b[11] === 0xff));
 
   it('matches the WHATWG URL serializer (RFC 5952 compression) for any 16 bytes', () => {
     const groupValue = fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 0, max: 0xffff }));
@@ -41,22 +42,28 @@ describe('formatIpAddress', () => {
     });
     fc.assert(
       fc.property(address, (bytes) => {
-        const full = Array.from({ length: 8 }, (_, i) => ((bytes[2 * i] as number) << 8) | (bytes[2 * i + 1] as number));
-        const viaUrl = new URL(`http://[${full.map((g) => g.toString(16)).join(':')}]/`).hostname.slice(1, -1);
+        const full = Array.from(
+          { length: 8 },
+          (_, i) => ((bytes[2 * i] as number) << 8) | (bytes[2 * i + 1] as number),
+        );
+        const viaUrl = new URL(`http://[${full.map((g) => g.toString(16)).join(':')}]/`).hostname.slice(
+          1,
+          -1,
+        );
         expect(formatIpAddress(bytes)).toBe(viaUrl);
         // And what Node itself reports for a peer (libuv inet_ntop), apart from embedded IPv4 forms.
-        if (!embedsIpv4(bytes)) expect(formatIpAddress(bytes)).toBe(new net.SocketAddress({ address: viaUrl, family: 'ipv6' }).address);
+        if (!embedsIpv4(bytes))
+          expect(formatIpAddress(bytes)).toBe(
+            new net.SocketAddress({ address: viaUrl, family: 'ipv6' }).address,
+          );
       }),
       { seed: 0x5952, numRuns: 2000 },
     );
   });
 
-  // KNOWN BUG (see the unit-test report): ip-address.ts promises "RFC 5952 canonical form (as Node's
-  // dgram reports it)". For an IPv4-mapped address RFC 5952 §5 recommends, and Node's dgram/libuv
-  // reports, the mixed form ::ffff:192.0.2.1; formatIpAddress writes ::ffff:c000:201. A peer label
-  // from a capture file then differs from the same peer seen live, and AllowList's ::ffff: fallback
-  // (allow-list.ts) does not apply. When fixed this test fails: drop `.fails`.
-  it.fails('writes an IPv4-mapped address as Node reports it (::ffff:192.0.2.1)', () => {
+  // RFC 5952 §5 and Node's dgram write IPv4-mapped addresses in mixed form; a peer read from a
+  // file must be labelled exactly as the same peer seen live (and match --allow-peer's IPv4 CIDRs).
+  it('writes an IPv4-mapped address as Node reports it (::ffff:192.0.2.1)', () => {
     const mapped = hex('00 00 00 00 00 00 00 00 00 00 ff ff c0 00 02 01');
     expect(formatIpAddress(mapped)).toBe('::ffff:192.0.2.1');
   });

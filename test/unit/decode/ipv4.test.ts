@@ -61,17 +61,43 @@ describe('decodeIpv4', () => {
   });
 
   it('rejects a version other than 4 as bad-flags', () => {
-    const packet = hex('65 00 00 14' + '00 00 00 00' + '40 11 00 00' + ADDRESSES); // version 6, IHL 5
-    expect(decodeIpv4(packet)).toEqual({ ok: false, reason: 'bad-flags', layer: 'ipv4', detail: 'version 6' });
+    const packet = hex(
+      '65 00 00 14' + // version 6, IHL 5; total length 20
+        '00 00 00 00' + // identification; flags, offset
+        '40 11 00 00' + // TTL 64, UDP; checksum
+        ADDRESSES,
+    );
+    expect(decodeIpv4(packet)).toEqual({
+      ok: false,
+      reason: 'bad-flags',
+      layer: 'ipv4',
+      detail: 'version 6',
+    });
   });
 
   it('rejects an IHL below 5 as bad-flags', () => {
-    const packet = hex('44 00 00 14' + '00 00 00 00' + '40 11 00 00' + ADDRESSES); // IHL 4 (16 bytes)
-    expect(decodeIpv4(packet)).toEqual({ ok: false, reason: 'bad-flags', layer: 'ipv4', detail: 'header length 16' });
+    const packet = hex(
+      '44 00 00 14' + // version 4, IHL 4 (16 bytes); total length 20
+        '00 00 00 00' + // identification; flags, offset
+        '40 11 00 00' + // TTL 64, UDP; checksum
+        ADDRESSES,
+    );
+    expect(decodeIpv4(packet)).toEqual({
+      ok: false,
+      reason: 'bad-flags',
+      layer: 'ipv4',
+      detail: 'header length 16',
+    });
   });
 
   it('rejects a total length below the header length as bad-flags', () => {
-    const packet = hex('46 00 00 14' + '00 00 00 00' + '40 11 00 00' + ADDRESSES + '01 01 01 00'); // IHL 6, total 20
+    const packet = hex(
+      '46 00 00 14' + // version 4, IHL 6 (24 bytes); total length 20
+        '00 00 00 00' + // identification; flags, offset
+        '40 11 00 00' + // TTL 64, UDP; checksum
+        ADDRESSES +
+        '01 01 01 00', // options: NOP NOP NOP EOL
+    );
     expect(decodeIpv4(packet)).toEqual({
       ok: false,
       reason: 'bad-flags',
@@ -81,7 +107,13 @@ describe('decodeIpv4', () => {
   });
 
   it('reports fewer than 20 bytes as truncated', () => {
-    const packet = hex('45 00 00 14' + '00 00 00 00' + '40 11 00 00' + 'c0 a8 01 01' + 'c0 a8 01'); // 19 bytes
+    const packet = hex(
+      '45 00 00 14' + // version 4, IHL 5; total length 20
+        '00 00 00 00' + // identification; flags, offset
+        '40 11 00 00' + // TTL 64, UDP; checksum
+        'c0 a8 01 01' + // source
+        'c0 a8 01', // destination, one byte short
+    );
     expect(decodeIpv4(packet)).toEqual({ ok: false, reason: 'truncated', layer: 'ipv4', need: 20, have: 19 });
   });
 
@@ -93,11 +125,23 @@ describe('decodeIpv4', () => {
         ADDRESSES +
         '00 01 00 02', // the first 4 of 1480 payload bytes
     );
-    expect(decodeIpv4(packet)).toEqual({ ok: false, reason: 'truncated', layer: 'ipv4', need: 1500, have: 24 });
+    expect(decodeIpv4(packet)).toEqual({
+      ok: false,
+      reason: 'truncated',
+      layer: 'ipv4',
+      need: 1500,
+      have: 24,
+    });
   });
 
   it('returns addresses as views of the packet at the right place when decoding at an offset', () => {
-    const packet = hex('ff ff' + '45 00 00 14' + '00 00 00 00' + '40 11 00 00' + ADDRESSES); // 2 foreign bytes first
+    const packet = hex(
+      'ff ff' + // 2 bytes that belong to someone else
+        '45 00 00 14' + // version 4, IHL 5; total length 20
+        '00 00 00 00' + // identification; flags, offset
+        '40 11 00 00' + // TTL 64, UDP; checksum
+        ADDRESSES,
+    );
     const result = decodeIpv4(packet, 2);
     expect(result).toMatchObject({ ok: true, payloadOffset: 22, payloadEnd: 22 });
     if (!result.ok) throw new Error('unreachable');

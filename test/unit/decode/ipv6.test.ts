@@ -33,7 +33,12 @@ describe('decodeIpv6', () => {
         '11 00 01 04 00 00 00 00' + // destination options: next 17 UDP, length 0; PadN 4
         UDP_HEADER,
     );
-    expect(decodeIpv6(packet)).toMatchObject({ ok: true, protocol: 17, fragmented: false, payloadOffset: 80 });
+    expect(decodeIpv6(packet)).toMatchObject({
+      ok: true,
+      protocol: 17,
+      fragmented: false,
+      payloadOffset: 80,
+    });
     expect(decodeIpv6(packet)).toMatchObject({ payloadEnd: 88 });
   });
 
@@ -69,12 +74,8 @@ describe('decodeIpv6', () => {
     expect(decodeIpv6(packet)).toMatchObject({ ok: true, protocol: 17, fragmented: true, payloadEnd: 56 });
   });
 
-  // KNOWN BUG (see the unit-test report): an "atomic fragment" (fragment header with offset 0 and
-  // M clear, RFC 6946) is a whole packet: "MUST process that packet in isolation". ip.ts sets
-  // fragmented for any fragment header, so locateTunnel drops VXLAN/GRE carried in one as
-  // not-a-tunnel. IPv4 already gets this right (DF alone is not fragmented). When ip.ts is fixed
-  // this test fails: drop `.fails`.
-  it.fails('treats an atomic fragment (offset 0, M clear) as a whole packet', () => {
+  // RFC 6946: an atomic fragment (offset 0, M clear) is a whole packet, processed in isolation.
+  it('treats an atomic fragment (offset 0, M clear) as a whole packet', () => {
     const packet = hex(
       ipv6('00 10', '2c') + // payload length 16; next header 44 fragment
         '11 00' + // fragment: next 17 UDP, reserved
@@ -82,17 +83,31 @@ describe('decodeIpv6', () => {
         '00 00 00 2a' + // identification 42
         UDP_HEADER,
     );
-    expect(decodeIpv6(packet)).toMatchObject({ ok: true, protocol: 17, fragmented: false, payloadOffset: 48 });
+    expect(decodeIpv6(packet)).toMatchObject({
+      ok: true,
+      protocol: 17,
+      fragmented: false,
+      payloadOffset: 48,
+    });
   });
 
   it('stops at the payload length, ignoring trailing bytes', () => {
-    const packet = hex(ipv6('00 08', '11') + UDP_HEADER + '00 00 00 00'); // UDP; 4 bytes of link padding
+    const packet = hex(
+      ipv6('00 08', '11') + // payload length 8; next header UDP
+        UDP_HEADER +
+        '00 00 00 00', // 4 bytes of link-layer padding
+    );
     expect(decodeIpv6(packet)).toMatchObject({ ok: true, protocol: 17, payloadOffset: 40, payloadEnd: 48 });
   });
 
   it('rejects a version other than 6 as bad-flags', () => {
     const packet = hex(`40${ipv6('00 00', '3b').slice(2)}`); // version nibble 4
-    expect(decodeIpv6(packet)).toEqual({ ok: false, reason: 'bad-flags', layer: 'ipv6', detail: 'version 4' });
+    expect(decodeIpv6(packet)).toEqual({
+      ok: false,
+      reason: 'bad-flags',
+      layer: 'ipv6',
+      detail: 'version 4',
+    });
   });
 
   it('reports fewer than 40 bytes as truncated', () => {
@@ -102,11 +117,20 @@ describe('decodeIpv6', () => {
 
   it('reports a payload length beyond the captured bytes as truncated', () => {
     const packet = hex(ipv6('00 64', '11') + UDP_HEADER); // payload length 100, only 8 captured
-    expect(decodeIpv6(packet)).toEqual({ ok: false, reason: 'truncated', layer: 'ipv6', need: 140, have: 48 });
+    expect(decodeIpv6(packet)).toEqual({
+      ok: false,
+      reason: 'truncated',
+      layer: 'ipv6',
+      need: 140,
+      have: 48,
+    });
   });
 
   it('reports an extension header that starts but does not fit in the payload as truncated', () => {
-    const packet = hex(ipv6('00 04', '00') + '11 00 01 00'); // payload length 4: half a hop-by-hop header
+    const packet = hex(
+      ipv6('00 04', '00') + // payload length 4; next header hop-by-hop
+        '11 00 01 00', // half a hop-by-hop header
+    );
     expect(decodeIpv6(packet)).toEqual({ ok: false, reason: 'truncated', layer: 'ipv6', need: 48, have: 44 });
   });
 

@@ -57,8 +57,14 @@ describe('locateTunnel: VXLAN', () => {
 
   it('passes UDP to a port that is not a VXLAN port through as not-a-tunnel', () => {
     const packet = concat(ethernetHeader('ipv4'), IPV4_VXLAN);
-    expect(locateTunnel(1, packet, { vxlanPorts: new Set([8472]), gre: true })).toEqual({ ok: true, tunnel: 'none' });
-    expect(locateTunnel(1, packet, { vxlanPorts: new Set(), gre: true })).toEqual({ ok: true, tunnel: 'none' });
+    expect(locateTunnel(1, packet, { vxlanPorts: new Set([8472]), gre: true })).toEqual({
+      ok: true,
+      tunnel: 'none',
+    });
+    expect(locateTunnel(1, packet, { vxlanPorts: new Set(), gre: true })).toEqual({
+      ok: true,
+      tunnel: 'none',
+    });
   });
 
   it('reports VXLAN on the port but without the I flag as bad-flags (counted, not passed through)', () => {
@@ -78,7 +84,13 @@ describe('locateTunnel: VXLAN', () => {
         '08 00 00 00 00 12' + // VXLAN header cut after 6 bytes
         'ff ff', // bytes after the IP packet must not complete it
     );
-    expect(locateTunnel(101, packet, BOTH)).toEqual({ ok: false, reason: 'truncated', layer: 'vxlan', need: 8, have: 6 });
+    expect(locateTunnel(101, packet, BOTH)).toEqual({
+      ok: false,
+      reason: 'truncated',
+      layer: 'vxlan',
+      need: 8,
+      have: 6,
+    });
   });
 
   it('passes an IPv4 fragment through as not-a-tunnel', () => {
@@ -138,7 +150,10 @@ describe('locateTunnel: GRE', () => {
 
   it('passes GRE through when GRE termination is off', () => {
     const packet = concat(ethernetHeader('ipv4'), IPV4_GRE);
-    expect(locateTunnel(1, packet, { vxlanPorts: new Set([4789]), gre: false })).toEqual({ ok: true, tunnel: 'none' });
+    expect(locateTunnel(1, packet, { vxlanPorts: new Set([4789]), gre: false })).toEqual({
+      ok: true,
+      tunnel: 'none',
+    });
   });
 
   it('reports a GRE version 1 packet as bad-flags', () => {
@@ -152,21 +167,37 @@ describe('locateTunnel: link types', () => {
   it('reads SLL and tells our own transmissions (PACKET_OUTGOING) apart', () => {
     const received = concat(sllHeader('host', 'ipv4'), IPV4_VXLAN);
     const sent = concat(sllHeader('outgoing', 'ipv4'), IPV4_VXLAN);
-    expect(locateTunnel(113, received, BOTH)).toMatchObject({ tunnel: 'vxlan', outgoing: false, payloadOffset: 52 });
-    expect(locateTunnel(113, sent, BOTH)).toMatchObject({ tunnel: 'vxlan', outgoing: true, payloadOffset: 52 });
+    expect(locateTunnel(113, received, BOTH)).toMatchObject({
+      tunnel: 'vxlan',
+      outgoing: false,
+      payloadOffset: 52,
+    });
+    expect(locateTunnel(113, sent, BOTH)).toMatchObject({
+      tunnel: 'vxlan',
+      outgoing: true,
+      payloadOffset: 52,
+    });
   });
 
   it('reads SLL2 and its one-byte packet type', () => {
     const received = concat(sll2Header('host', 'ipv6'), IPV6_GRE);
     const sent = concat(sll2Header('outgoing', 'ipv6'), IPV6_GRE);
-    expect(locateTunnel(276, received, BOTH)).toMatchObject({ tunnel: 'gre', outgoing: false, payloadOffset: 68 });
+    expect(locateTunnel(276, received, BOTH)).toMatchObject({
+      tunnel: 'gre',
+      outgoing: false,
+      payloadOffset: 68,
+    });
     expect(locateTunnel(276, sent, BOTH)).toMatchObject({ tunnel: 'gre', outgoing: true, payloadEnd: 86 });
   });
 
   it('reads raw IP (101), IPv4 (228) and IPv6 (229) from the version nibble', () => {
     expect(locateTunnel(101, IPV4_VXLAN, BOTH)).toMatchObject({ tunnel: 'vxlan', payloadOffset: 36 });
     expect(locateTunnel(101, IPV6_GRE, BOTH)).toMatchObject({ tunnel: 'gre', payloadOffset: 48 });
-    expect(locateTunnel(228, IPV4_GRE, BOTH)).toMatchObject({ tunnel: 'gre', tunnelId: 7, payloadOffset: 28 });
+    expect(locateTunnel(228, IPV4_GRE, BOTH)).toMatchObject({
+      tunnel: 'gre',
+      tunnelId: 7,
+      payloadOffset: 28,
+    });
     expect(locateTunnel(229, IPV6_GRE, BOTH)).toMatchObject({ tunnel: 'gre', tunnelId: 42, payloadEnd: 66 });
   });
 
@@ -184,7 +215,10 @@ describe('locateTunnel: link types', () => {
   });
 
   it('passes a link type it does not decode through (e.g. 802.11, 105)', () => {
-    expect(locateTunnel(105, concat(ethernetHeader('ipv4'), IPV4_VXLAN), BOTH)).toEqual({ ok: true, tunnel: 'none' });
+    expect(locateTunnel(105, concat(ethernetHeader('ipv4'), IPV4_VXLAN), BOTH)).toEqual({
+      ok: true,
+      tunnel: 'none',
+    });
   });
 
   it('reports an Ethernet frame shorter than its header as truncated', () => {

@@ -47,17 +47,34 @@ describe('decodeUdp', () => {
         '01 02 03 04' + // 4 payload bytes inside the IP payload
         'ff ff ff ff', // 4 bytes after the IP payload (e.g. padding)
     );
-    expect(decodeUdp(packet, 2, 14)).toEqual({ ok: false, reason: 'truncated', layer: 'udp', need: 16, have: 12 });
+    expect(decodeUdp(packet, 2, 14)).toEqual({
+      ok: false,
+      reason: 'truncated',
+      layer: 'udp',
+      need: 16,
+      have: 12,
+    });
     expect(decodeUdp(packet, 2)).toMatchObject({ ok: true, payloadOffset: 10, payloadEnd: 18 });
   });
 
   it('rejects a length below the header size as bad-flags', () => {
     const datagram = hex('00 01' + '00 02' + '00 07' + '00 00'); // length 7 < 8
-    expect(decodeUdp(datagram, 0)).toEqual({ ok: false, reason: 'bad-flags', layer: 'udp', detail: 'length 7 < 8' });
+    expect(decodeUdp(datagram, 0)).toEqual({
+      ok: false,
+      reason: 'bad-flags',
+      layer: 'udp',
+      detail: 'length 7 < 8',
+    });
   });
 
   it('reports fewer than 8 bytes as truncated', () => {
     const datagram = hex('00 01' + '00 02' + '00 08'); // checksum missing
-    expect(decodeUdp(datagram, 0)).toEqual({ ok: false, reason: 'truncated', layer: 'udp', need: 8, have: 6 });
+    expect(decodeUdp(datagram, 0)).toEqual({
+      ok: false,
+      reason: 'truncated',
+      layer: 'udp',
+      need: 8,
+      have: 6,
+    });
   });
 });

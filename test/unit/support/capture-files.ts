@@ -94,7 +94,10 @@ export interface ReadOutcome {
 export async function readAll(file: string, timeoutMs = 5000): Promise<ReadOutcome> {
   let timer: NodeJS.Timeout | undefined;
   const hang = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`reading ${file} did not finish within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new Error(`reading ${file} did not finish within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
   });
   try {
     return await Promise.race([readAllUnbounded(file), hang]);
@@ -114,11 +117,24 @@ async function readAllUnbounded(file: string): Promise<ReadOutcome> {
   try {
     for await (const record of capture.records) records.push(record);
   } catch (error) {
-    return { format: capture.format, records, problems: capture.problems, bytesRead: capture.bytesRead(), size: capture.size, error };
+    return {
+      format: capture.format,
+      records,
+      problems: capture.problems,
+      bytesRead: capture.bytesRead(),
+      size: capture.size,
+      error,
+    };
   } finally {
     await capture.close();
   }
-  return { format: capture.format, records, problems: capture.problems, bytesRead: capture.bytesRead(), size: capture.size };
+  return {
+    format: capture.format,
+    records,
+    problems: capture.problems,
+    bytesRead: capture.bytesRead(),
+    size: capture.size,
+  };
 }
 
 /**
@@ -126,7 +142,11 @@ async function readAllUnbounded(file: string): Promise<ReadOutcome> {
  * file, or records plus (when the file did not parse to its end) problems.corruptAt. Returns the
  * first violation, or undefined.
  */
-export function readerContractViolation(file: string, outcome: ReadOutcome, fileSize: number): string | undefined {
+export function readerContractViolation(
+  file: string,
+  outcome: ReadOutcome,
+  fileSize: number,
+): string | undefined {
   if (outcome.error !== undefined) {
     const error = outcome.error;
     if (!(error instanceof CaptureFileError)) return `threw ${String(error)} instead of a CaptureFileError`;
@@ -137,9 +157,11 @@ export function readerContractViolation(file: string, outcome: ReadOutcome, file
     return undefined;
   }
   // Every record consumes at least 12 bytes of the file, so more records than that means a loop.
-  if (outcome.records.length > fileSize / 12) return `${outcome.records.length} records from ${fileSize} bytes`;
+  if (outcome.records.length > fileSize / 12)
+    return `${outcome.records.length} records from ${fileSize} bytes`;
   for (const record of outcome.records) {
-    if (record.data.length > record.originalLength) return `captured ${record.data.length} > original ${record.originalLength}`;
+    if (record.data.length > record.originalLength)
+      return `captured ${record.data.length} > original ${record.originalLength}`;
     if (record.data.length > 256 * 1024) return `record of ${record.data.length} bytes`;
   }
   const corrupt = outcome.problems.corruptAt;

@@ -4,7 +4,10 @@ import fs from 'node:fs';
 /** The Wireshark tools the file-format tests compare against (DESIGN.md: "tshark and capinfos must read every file we write"). */
 function tool(name: 'tshark' | 'capinfos'): string {
   const file = `/usr/bin/${name}`;
-  if (!fs.existsSync(file)) throw new Error(`${file} is missing: these tests compare our files with Wireshark's reading (apt-get install tshark)`);
+  if (!fs.existsSync(file))
+    throw new Error(
+      `${file} is missing: these tests compare our files with Wireshark's reading (apt-get install tshark)`,
+    );
   return file;
 }
 
@@ -19,7 +22,15 @@ function run(name: 'tshark' | 'capinfos', args: string[]): string {
 
 /** One row per packet, one string per requested field (tshark -T fields). */
 export function tsharkFields(file: string, fields: string[]): string[][] {
-  const out = run('tshark', ['-r', file, '-T', 'fields', '-E', 'separator=/t', ...fields.flatMap((f) => ['-e', f])]);
+  const out = run('tshark', [
+    '-r',
+    file,
+    '-T',
+    'fields',
+    '-E',
+    'separator=/t',
+    ...fields.flatMap((f) => ['-e', f]),
+  ]);
   return out
     .split('\n')
     .filter((line) => line !== '')
@@ -32,7 +43,9 @@ export function capinfosTable(files: string[]): Array<Record<string, string>> {
     .split('\n')
     .filter((line) => line !== '');
   const keys = titles.split('\t');
-  return rows.map((row) => Object.fromEntries(row.split('\t').map((value, i) => [keys[i] ?? `#${i}`, value])));
+  return rows.map((row) =>
+    Object.fromEntries(row.split('\t').map((value, i) => [keys[i] ?? `#${i}`, value])),
+  );
 }
 
 /** capinfos -M long report (interfaces and their statistics entries). */
