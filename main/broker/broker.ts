@@ -47,7 +47,13 @@ export class Broker {
   constructor(private readonly deps: BrokerDeps) {}
 
   /** A UDP datagram received on a VXLAN port (the kernel already removed IP and UDP). */
-  ingestVxlanDatagram(datagram: Uint8Array, peer: string, tsHigh: number, tsLow: number): void {
+  ingestVxlanDatagram(
+    datagram: Uint8Array,
+    peer: string,
+    tsHigh: number,
+    tsLow: number,
+    tsResolution: number,
+  ): void {
     const { counters } = this.deps;
     counters.received++;
     counters.receivedBytes += datagram.length;
@@ -64,7 +70,7 @@ export class Broker {
       datagram.subarray(vxlan.payloadOffset),
       tsHigh,
       tsLow,
-      6,
+      tsResolution,
     );
   }
 

@@ -10,7 +10,7 @@ import { type CaptureStats, type ListenerStats, type StopReason, snapshotStats }
 import { BrokerCounters } from './counters.js';
 import { GreListener } from './sources/gre-listener.js';
 import { formatListenAddress, type ListenAddress } from './sources/listen-address.js';
-import { VxlanListener } from './sources/vxlan-listener.js';
+import { createVxlanSource, type VxlanSource } from './sources/vxlan-listener.js';
 import { type OutputInterface, TunnelInterfaces } from './tunnel-interfaces.js';
 import { TunnelMap } from './tunnel-map.js';
 
@@ -42,7 +42,7 @@ export class CaptureSession {
   readonly writer: PcapngWriter;
   private readonly interfaces: TunnelInterfaces;
   private readonly broker: Broker;
-  private readonly vxlanListeners: VxlanListener[];
+  private readonly vxlanListeners: VxlanSource[];
   private readonly greListener: GreListener | undefined;
   private readonly passThrough = new Map<string, OutputInterface>();
   private readonly startedAt = Date.now();
@@ -87,13 +87,11 @@ export class CaptureSession {
     const greDecap = this.decap();
     this.vxlanListeners = fromFile
       ? []
-      : options.vxlan.map(
-          (listen) =>
-            new VxlanListener(listen, (datagram, peer) => {
-              if (this.stopReason !== null) return;
-              const now = nowMicros();
-              this.broker.ingestVxlanDatagram(datagram, peer, Math.floor(now / 2 ** 32), now >>> 0);
-            }),
+      : options.vxlan.map((listen) =>
+          createVxlanSource(listen, (datagram, peer, tsHigh, tsLow, resolution) => {
+            if (this.stopReason === null)
+              this.broker.ingestVxlanDatagram(datagram, peer, tsHigh, tsLow, resolution);
+          }),
         );
     this.greListener =
       !fromFile && options.gre

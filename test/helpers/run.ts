@@ -33,9 +33,14 @@ export interface Spawned {
 }
 
 /** Starts a process (optionally inside a network namespace) and collects its output. */
-export function start(command: string, args: string[], netns?: string): Spawned {
+export function start(
+  command: string,
+  args: string[],
+  netns?: string,
+  env?: Record<string, string>,
+): Spawned {
   const [cmd, argv] = netns ? ['ip', ['netns', 'exec', netns, command, ...args]] : [command, args];
-  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let out = '';
   let err = '';
   child.stdout?.on('data', (d: Buffer) => {
@@ -49,8 +54,12 @@ export function start(command: string, args: string[], netns?: string): Spawned 
 }
 
 /** Starts `clustertap capture` and waits until it reports that it is listening. */
-export async function startCapture(args: string[], netns?: string): Promise<Spawned> {
-  const run = start(process.execPath, [CLI, 'capture', ...args], netns);
+export async function startCapture(
+  args: string[],
+  netns?: string,
+  env?: Record<string, string>,
+): Promise<Spawned> {
+  const run = start(process.execPath, [CLI, 'capture', ...args], netns, env);
   await waitFor(() => /Capturing on|Reading/.test(run.stderr()) || run.child.exitCode !== null, 10_000);
   if (run.child.exitCode !== null) throw new Error(`capture exited early: ${run.stderr()}`);
   return run;

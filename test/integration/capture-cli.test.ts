@@ -50,6 +50,34 @@ describe('clustertap capture (VXLAN on loopback)', () => {
     expect(statisticsBlocks(out)).toEqual([{ interfaceId: 0, received: 5 }]); // one ISB, one interface
   });
 
+  it('takes VXLAN through recvmmsg batches, or through dgram where the addon is missing, alike', async () => {
+    const results = [];
+    for (const env of [{}, { CLUSTERTAP_NO_NATIVE: '1' }]) {
+      const p = port();
+      const out = path.join(dir, `path-${results.length}.pcapng`);
+      const run = await startCapture(
+        ['--vxlan', `127.0.0.1:${p}`, '-w', out, '-c', '200', '--stats'],
+        undefined,
+        env,
+      );
+      await sendDatagrams(
+        p,
+        Array.from({ length: 200 }, (_, i) => vxlanDatagram(5, innerFrame(i, 64 + (i % 50)))),
+      );
+      expect(await run.exited).toBe(0);
+      results.push({
+        label: JSON.parse(run.stdout()).listeners[0].label,
+        frames: readWithPeers(out).map((f) => f.hex),
+      });
+    }
+    expect(results.map((r) => r.label)).toEqual([
+      expect.stringMatching(/\(recvmmsg\)$/),
+      expect.stringMatching(/\(dgram\)$/),
+    ]);
+    expect(results[0]?.frames).toHaveLength(200);
+    expect(results[0]?.frames).toEqual(results[1]?.frames);
+  });
+
   it('-a duration:1 stops after about a second', async () => {
     const began = Date.now();
     const run = await startCapture([
