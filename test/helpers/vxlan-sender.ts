@@ -1,20 +1,30 @@
 import dgram from 'node:dgram';
 
+/** IPv4 + UDP headers and payload (checksums left 0, which UDP over IPv4 allows). */
+export function ipv4Udp(
+  source: number[],
+  destination: number[],
+  ports: [number, number],
+  payload: Buffer,
+): Buffer {
+  const headers = Buffer.alloc(28);
+  headers.writeUInt8(0x45, 0);
+  headers.writeUInt16BE(28 + payload.length, 2);
+  headers.writeUInt8(64, 8);
+  headers.writeUInt8(17, 9);
+  Buffer.from([...source, ...destination]).copy(headers, 12);
+  headers.writeUInt16BE(ports[0], 20);
+  headers.writeUInt16BE(ports[1], 22);
+  headers.writeUInt16BE(8 + payload.length, 24);
+  return Buffer.concat([headers, payload]);
+}
+
 /** A minimal Ethernet/IPv4/UDP frame whose payload carries `seq`, so frames are distinguishable. */
 export function innerFrame(seq: number, payloadLength = 18): Buffer {
-  const frame = Buffer.alloc(42 + payloadLength);
-  Buffer.from('0200000000020200000000010800', 'hex').copy(frame, 0);
-  const ip = frame.subarray(14);
-  ip.writeUInt8(0x45, 0);
-  ip.writeUInt16BE(28 + payloadLength, 2);
-  ip.writeUInt8(64, 8);
-  ip.writeUInt8(17, 9);
-  Buffer.from([10, 244, 0, 1, 10, 244, 0, 2]).copy(ip, 12);
-  ip.writeUInt16BE(1000, 20);
-  ip.writeUInt16BE(2000, 22);
-  ip.writeUInt16BE(8 + payloadLength, 24);
-  if (payloadLength >= 4) ip.writeUInt32BE(seq, 28);
-  return frame;
+  const payload = Buffer.alloc(payloadLength);
+  if (payloadLength >= 4) payload.writeUInt32BE(seq, 0);
+  const ethernet = Buffer.from('0200000000020200000000010800', 'hex');
+  return Buffer.concat([ethernet, ipv4Udp([10, 244, 0, 1], [10, 244, 0, 2], [1000, 2000], payload)]);
 }
 
 export function vxlanDatagram(vni: number, frame: Buffer, flags = 0x08): Buffer {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { capinfosPacketCount, metadataViaTshark, readWithPeers } from '../helpers/peers.js';
 import { CLI, sh, sleep, start, startCapture, tempDir } from '../helpers/run.js';
-import { innerFrame, sendDatagrams, vxlanDatagram } from '../helpers/vxlan-sender.js';
+import { innerFrame, ipv4Udp, sendDatagrams, vxlanDatagram } from '../helpers/vxlan-sender.js';
 
 /** `clustertap capture` as a user drives it: stop conditions, signals, pipes, rotation, errors. */
 const dir = tempDir('ct-cli');
@@ -52,7 +52,7 @@ describe('clustertap capture (VXLAN on loopback)', () => {
 
   it('takes VXLAN through recvmmsg batches, or through dgram where the addon is missing, alike', async () => {
     const results = [];
-    for (const env of [{}, { CLUSTERTAP_NO_NATIVE: '1' }]) {
+    for (const env of [{}, { CLUSTERTAP_NO_NATIVE: '1' }] as Record<string, string>[]) {
       const p = port();
       const out = path.join(dir, `path-${results.length}.pcapng`);
       const run = await startCapture(
@@ -320,25 +320,11 @@ function writeOuterVxlanPcap(file: string): void {
   header.writeUInt16LE(4, 6);
   header.writeUInt32LE(262144, 16);
   header.writeUInt32LE(1, 20);
-  const outer = (vni: number, inner: Buffer) => {
-    const udpLength = 8 + 8 + inner.length;
-    const ip = Buffer.alloc(20);
-    ip.writeUInt8(0x45, 0);
-    ip.writeUInt16BE(20 + udpLength, 2);
-    ip.writeUInt8(64, 8);
-    ip.writeUInt8(17, 9);
-    Buffer.from([198, 18, 0, 1, 198, 18, 0, 2]).copy(ip, 12);
-    const udp = Buffer.alloc(8);
-    udp.writeUInt16BE(54321, 0);
-    udp.writeUInt16BE(4789, 2);
-    udp.writeUInt16BE(udpLength, 4);
-    return Buffer.concat([
+  const outer = (vni: number, inner: Buffer) =>
+    Buffer.concat([
       Buffer.from('020000000b02020000000b010800', 'hex'),
-      ip,
-      udp,
-      vxlanDatagram(vni, inner),
+      ipv4Udp([198, 18, 0, 1], [198, 18, 0, 2], [54321, 4789], vxlanDatagram(vni, inner)),
     ]);
-  };
   const arp = Buffer.concat([Buffer.from('ffffffffffff020000000b010806', 'hex'), Buffer.alloc(28, 1)]);
   const packets = [outer(100, innerFrame(0)), arp, outer(100, innerFrame(1)), outer(200, innerFrame(2))];
   const records = packets.map((packet, i) => {
