@@ -36,6 +36,7 @@ export interface InterfaceSink {
 export class TunnelInterfaces {
   private readonly byPeer = new Map<string, Map<number, TunnelInterface>>();
   readonly all: TunnelInterface[] = [];
+  private last: TunnelInterface | undefined;
 
   constructor(
     private readonly sink: InterfaceSink,
@@ -43,6 +44,27 @@ export class TunnelInterfaces {
   ) {}
 
   resolve(
+    kind: TunnelKind,
+    peer: string,
+    tunnelId: number | undefined,
+    linkType: number,
+    tsResolution: number,
+  ): TunnelInterface {
+    // Streams arrive in runs from the same tunnel: check the last answer before two Map lookups.
+    const last = this.last;
+    if (
+      last &&
+      last.peer === peer &&
+      last.tunnelId === tunnelId &&
+      last.linkType === linkType &&
+      last.kind === kind
+    )
+      return last;
+    this.last = this.lookup(kind, peer, tunnelId, linkType, tsResolution);
+    return this.last;
+  }
+
+  private lookup(
     kind: TunnelKind,
     peer: string,
     tunnelId: number | undefined,

@@ -156,10 +156,12 @@ export function enhancedPacketSize(capturedLength: number, withFlags: boolean): 
 
 /**
  * Writes one EPB into `out` at `at` (the caller reserved enhancedPacketSize bytes) and returns
- * the offset after it. This is the hot path: no allocation, one copy of the packet bytes.
+ * the offset after it. This is the hot path: no allocation, one copy of the packet bytes, and
+ * header fields through a DataView (Buffer#writeUInt32LE's argument checks cost 12 % here).
+ * A caller writing many packets into one buffer passes that buffer's view.
  */
 export function writeEnhancedPacket(
-  out: Buffer,
+  out: Uint8Array,
   at: number,
   interfaceId: number,
   tsHigh: number,
@@ -167,27 +169,28 @@ export function writeEnhancedPacket(
   data: Uint8Array,
   originalLength: number,
   flags: number,
+  view = new DataView(out.buffer, out.byteOffset, out.byteLength),
 ): number {
   const captured = data.length;
   const total = enhancedPacketSize(captured, flags !== 0);
-  out.writeUInt32LE(BLOCK.ENHANCED_PACKET, at);
-  out.writeUInt32LE(total, at + 4);
-  out.writeUInt32LE(interfaceId, at + 8);
-  out.writeUInt32LE(tsHigh, at + 12);
-  out.writeUInt32LE(tsLow, at + 16);
-  out.writeUInt32LE(captured, at + 20);
-  out.writeUInt32LE(originalLength, at + 24);
+  view.setUint32(at, BLOCK.ENHANCED_PACKET, true);
+  view.setUint32(at + 4, total, true);
+  view.setUint32(at + 8, interfaceId, true);
+  view.setUint32(at + 12, tsHigh, true);
+  view.setUint32(at + 16, tsLow, true);
+  view.setUint32(at + 20, captured, true);
+  view.setUint32(at + 24, originalLength, true);
   out.set(data, at + 28);
   let cursor = at + 28 + captured;
   const padded = at + 28 + pad4(captured);
   while (cursor < padded) out[cursor++] = 0;
   if (flags !== 0) {
-    out.writeUInt16LE(EPB_FLAGS, cursor);
-    out.writeUInt16LE(4, cursor + 2);
-    out.writeUInt32LE(flags, cursor + 4);
-    out.writeUInt32LE(OPT_ENDOFOPT, cursor + 8);
+    view.setUint16(cursor, EPB_FLAGS, true);
+    view.setUint16(cursor + 2, 4, true);
+    view.setUint32(cursor + 4, flags, true);
+    view.setUint32(cursor + 8, OPT_ENDOFOPT, true);
     cursor += 12;
   }
-  out.writeUInt32LE(total, cursor);
+  view.setUint32(cursor, total, true);
   return cursor + 4;
 }

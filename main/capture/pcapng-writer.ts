@@ -16,6 +16,9 @@ const CHUNK_SIZE = 1 << 20;
 /** Bytes queued to the OS beyond which packets are dropped (and counted) rather than buffered. */
 const MAX_BACKLOG = 64 << 20;
 const FLUSH_INTERVAL_MS = 100;
+const SPARE_CHUNKS = 8;
+
+const viewOf = (chunk: Buffer) => new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 
 export interface PcapngWriterDeps {
   /** A file path, or '-' for standard output. */
@@ -39,7 +42,10 @@ export interface PcapngWriterDeps {
  */
 export class PcapngWriter {
   private readonly interfaces: InterfaceInfo[] = [];
-  private chunk = Buffer.allocUnsafe(CHUNK_SIZE);
+  private chunk: Buffer = Buffer.allocUnsafe(CHUNK_SIZE);
+  private chunkView = viewOf(this.chunk);
+  /** Chunks the OS has finished writing, reused so steady capture allocates nothing (no GC churn). */
+  private readonly spareChunks: Buffer[] = [];
   private used = 0;
   private stream: Writable;
   private fileIndex = 0;
@@ -101,6 +107,7 @@ export class PcapngWriter {
       data,
       originalLength,
       flags,
+      this.chunkView,
     );
     this.fileBytes += size;
     this.totalBytes += size;
@@ -118,10 +125,18 @@ export class PcapngWriter {
   /** Hands buffered blocks to the OS now (a live reader such as Wireshark sees them). */
   flush(): void {
     if (this.used === 0 || this.failed) return;
-    const out = this.chunk.subarray(0, this.used);
-    this.chunk = Buffer.allocUnsafe(CHUNK_SIZE);
+    const full = this.chunk;
+    const used = this.used;
+    this.setChunk(this.spareChunks.pop() ?? Buffer.allocUnsafe(CHUNK_SIZE));
     this.used = 0;
-    this.stream.write(out);
+    this.stream.write(full.subarray(0, used), () => {
+      if (full.length === CHUNK_SIZE && this.spareChunks.length < SPARE_CHUNKS) this.spareChunks.push(full);
+    });
+  }
+
+  private setChunk(chunk: Buffer): void {
+    this.chunk = chunk;
+    this.chunkView = viewOf(chunk);
   }
 
   /** Writes the statistics blocks and closes the output; the file is complete when this resolves. */
@@ -224,6 +239,6 @@ export class PcapngWriter {
   private reserve(size: number): void {
     if (this.used + size <= this.chunk.length) return;
     this.flush();
-    if (size > this.chunk.length) this.chunk = Buffer.allocUnsafe(size);
+    if (size > this.chunk.length) this.setChunk(Buffer.allocUnsafe(size));
   }
 }

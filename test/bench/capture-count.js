@@ -51,7 +51,13 @@ export function countPcapRecords(file) {
   const littleEndian = head.readUInt32LE(0) === 0xa1b2c3d4 || head.readUInt32LE(0) === 0xa1b23c4d;
   const inclLength = (b, at) => (littleEndian ? b.readUInt32LE(at + 8) : b.readUInt32BE(at + 8));
   let count = 0;
-  walkRecords(file, 24, 16, (b, at) => 16 + inclLength(b, at), () => count++);
+  walkRecords(
+    file,
+    24,
+    16,
+    (b, at) => 16 + inclLength(b, at),
+    () => count++,
+  );
   return count;
 }
 

@@ -27,7 +27,8 @@ const MTU = 9000;
  */
 const SYSCTLS = { 'net.core.rmem_max': String(32 << 20) };
 
-const run = (command, args) => execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const run = (command, args) =>
+  execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const ip = (...args) => run('ip', args);
 const inNs = (ns, command, ...args) => run('ip', ['netns', 'exec', ns, command, ...args]);
 
@@ -39,6 +40,7 @@ export class Lab {
   }
 
   setUp() {
+    this.lock();
     this.restoreLeftovers();
     this.up = true;
     for (const ns of [TX_NS, RX_NS]) ip('netns', 'add', ns);
@@ -80,8 +82,20 @@ export class Lab {
       if (Number(original[key]) < Number(value)) writeSysctl(key, value);
   }
 
+  /** One benchmark at a time: a second run would tear down the first one's namespaces. */
+  lock() {
+    this.lockFile = path.join(path.dirname(this.restoreFile), 'lab.pid');
+    const other = fs.existsSync(this.lockFile) ? Number(fs.readFileSync(this.lockFile, 'utf8')) : 0;
+    if (other && other !== process.pid && isAlive(other))
+      throw new Error(`another benchmark (pid ${other}) is using ${TX_NS}/${RX_NS}`);
+    fs.mkdirSync(path.dirname(this.lockFile), { recursive: true });
+    fs.writeFileSync(this.lockFile, String(process.pid));
+  }
+
   /** A run killed with SIGKILL leaves namespaces and raised sysctls behind: undo them first. */
   restoreLeftovers() {
+    // A veth end still in this namespace: the run died between creating and moving it.
+    if (ip('-o', 'link', 'show').includes(`${TX_DEV}@`)) ip('link', 'del', TX_DEV);
     const existing = ip('netns', 'list');
     for (const ns of [TX_NS, RX_NS]) {
       if (new RegExp(`^${ns}\\b`, 'm').test(existing)) {
@@ -111,6 +125,7 @@ export class Lab {
       }
     }
     this.restoreSysctls();
+    fs.rmSync(this.lockFile, { force: true });
   }
 
   /** Per-CPU backlog drops (/proc/net/softnet_stat column 2): packets lost before any socket. */
@@ -120,6 +135,15 @@ export class Lab {
       .trim()
       .split('\n')
       .reduce((sum, line) => sum + Number.parseInt(line.split(/\s+/)[1], 16), 0);
+  }
+}
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
   }
 }
 

@@ -7,8 +7,12 @@
  * Without -w it only counts. It is not a capture tool: it answers "how fast could the broker
  * be if the per-datagram work were done in native code?" on the same machine and pinning.
  *
+ * With -n it never reads: the port is open, so the kernel drops datagrams at the full socket
+ * instead of answering each with an ICMP port unreachable. The benchmark runs it next to tcpdump,
+ * so the generator's CPU does the same kind of work as when the broker listens.
+ *
  * Build: gcc -O2 -Wall -o udp-sink udp-sink.c
- * Usage: udp-sink [-p PORT] [-b RCVBUF_BYTES] [-w FILE]
+ * Usage: udp-sink [-p PORT] [-b RCVBUF_BYTES] [-w FILE | -n]
  * Runs until SIGINT/SIGTERM, then prints one JSON line with its counters.
  */
 #define _GNU_SOURCE
@@ -93,11 +97,13 @@ static uint64_t now_micros(void) {
 int main(int argc, char **argv) {
   int port = 4789, rcvbuf = 32 << 20, c;
   const char *file = NULL;
-  while ((c = getopt(argc, argv, "p:b:w:")) != -1) {
+  int never_read = 0;
+  while ((c = getopt(argc, argv, "p:b:w:n")) != -1) {
     if (c == 'p') port = atoi(optarg);
     else if (c == 'b') rcvbuf = atoi(optarg);
     else if (c == 'w') file = optarg;
-    else { fprintf(stderr, "usage: udp-sink [-p PORT] [-b RCVBUF] [-w FILE]\n"); return 2; }
+    else if (c == 'n') never_read = 1;
+    else { fprintf(stderr, "usage: udp-sink [-p PORT] [-b RCVBUF] [-w FILE | -n]\n"); return 2; }
   }
   /* No SA_RESTART: a signal must interrupt the blocking recvmmsg. */
   struct sigaction sa = {.sa_handler = on_signal};
@@ -108,6 +114,10 @@ int main(int argc, char **argv) {
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   struct sockaddr_in local = {.sin_family = AF_INET, .sin_port = htons(port)};
   if (bind(fd, (struct sockaddr *)&local, sizeof local) < 0) { perror("bind"); return 1; }
+  if (never_read) {
+    while (!stopping) pause();
+    return 0;
+  }
 
   struct output out = {.fd = -1};
   if (file) {
