@@ -9,7 +9,7 @@ import { Broker } from './broker.js';
 import { type CaptureStats, type ListenerStats, type StopReason, snapshotStats } from './capture-stats.js';
 import { BrokerCounters } from './counters.js';
 import { GreListener } from './sources/gre-listener.js';
-import { formatListenAddress, type ListenAddress } from './sources/listen-address.js';
+import type { ListenAddress } from './sources/listen-address.js';
 import { createVxlanSource, type VxlanSource } from './sources/vxlan-listener.js';
 import { type OutputInterface, TunnelInterfaces } from './tunnel-interfaces.js';
 import { TunnelMap } from './tunnel-map.js';
@@ -47,7 +47,8 @@ export class CaptureSession {
   private readonly passThrough = new Map<string, OutputInterface>();
   private readonly startedAt = Date.now();
   private readonly startMicros = nowMicros();
-  private readonly listeners = new Set<StatsListener>();
+  /** Subscribers and their timers; all are told the final statistics, then released. */
+  private readonly listeners = new Map<StatsListener, NodeJS.Timeout>();
   private stopReason: StopReason | null = null;
   private resolveStopped!: () => void;
   private readonly stopped = new Promise<void>((resolve) => {
@@ -135,7 +136,11 @@ export class CaptureSession {
     await this.closeSources();
     await this.writer.close();
     const final = this.stats();
-    for (const listener of this.listeners) listener(final);
+    for (const [listener, timer] of this.listeners) {
+      clearInterval(timer);
+      listener(final);
+    }
+    this.listeners.clear();
     return final;
   }
 
@@ -171,9 +176,9 @@ export class CaptureSession {
 
   /** For the UI (later): called with fresh statistics every `intervalMs`; returns the unsubscribe. */
   subscribe(listener: StatsListener, intervalMs = 1000): () => void {
-    this.listeners.add(listener);
     const timer = setInterval(() => listener(this.stats()), intervalMs);
     timer.unref();
+    this.listeners.set(listener, timer);
     return () => {
       clearInterval(timer);
       this.listeners.delete(listener);
@@ -273,5 +278,3 @@ export class CaptureSession {
     await this.greListener?.close();
   }
 }
-
-export { formatListenAddress };
