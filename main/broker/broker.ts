@@ -1,11 +1,12 @@
 import type { CaptureRecord } from '../capture/capture-record.js';
 import { LINKTYPE, linkTypeOfPayload } from '../capture/linktype.js';
-import { convertTimestamp, type Timestamp } from '../capture/timestamp.js';
+import { convertTimestamp, type Timestamp, toSeconds } from '../capture/timestamp.js';
 import type { AllowList } from './allow-list.js';
 import type { BrokerCounters } from './counters.js';
 import { formatIpAddress } from './decode/ip-address.js';
 import { locateTunnel } from './decode/outer.js';
 import { decodeVxlan } from './decode/vxlan.js';
+import type { Pipeline } from './pipeline/pipeline.js';
 import type { OutputInterface, TunnelInterfaces, TunnelKind } from './tunnel-interfaces.js';
 
 /** Where delivered packets go (the pcapng writer today; the live view and forwarders later). */
@@ -17,9 +18,17 @@ export interface PacketSink {
     data: Uint8Array,
     originalLength: number,
     flags: number,
+    extraOptions?: Uint8Array,
   ): boolean;
   interfaceInfo(id: number): { tsResolution: number } | undefined;
 }
+
+export type PacketObserver = (
+  linkType: number,
+  data: Uint8Array,
+  originalLength: number,
+  seconds: number,
+) => void;
 
 export interface BrokerDeps {
   counters: BrokerCounters;
@@ -28,6 +37,12 @@ export interface BrokerDeps {
   sink: PacketSink;
   /** Called for every packet written, so the owner can apply -c and other stop conditions. */
   onWritten?: () => void;
+  /** The policy's stages (filter → dedup → sample → slice → mask); absent = capture everything as is. */
+  pipeline?: Pipeline;
+  /** Pre-encoded EPB options for every written packet (the sampling note). */
+  packetOptions?: Uint8Array;
+  /** Sinks beside the file (flow export, forwarders) see every packet the pipeline passes. */
+  observers?: PacketObserver[];
   /** Output interfaces for non-tunnel packets of a file, keyed by the file's interface index. */
   passThroughInterface?: (record: CaptureRecord) => OutputInterface;
 }
@@ -85,9 +100,14 @@ export class Broker {
       const output = this.deps.passThroughInterface?.(record);
       if (output === undefined) return;
       output.received++;
-      if (this.write(output.id, record.timestamp, record.data, record.originalLength, record.flags))
-        output.written++;
-      else output.dropped++;
+      this.process(
+        output,
+        record.linkType,
+        record.timestamp,
+        record.data,
+        record.originalLength,
+        record.flags,
+      );
       return;
     }
     if (!outer.ok) {
@@ -141,8 +161,31 @@ export class Broker {
     tunnel.received++;
     counters.delivered++;
     const ts = { high: tsHigh, low: tsLow, resolution: tsResolution };
-    if (this.write(tunnel.id, ts, frame, frame.length + missingBytes, tunnel.flags)) tunnel.written++;
-    else tunnel.dropped++;
+    this.process(tunnel, linkType, ts, frame, frame.length + missingBytes, tunnel.flags);
+  }
+
+  /** The policy's stages, then the observers and the file. */
+  private process(
+    output: OutputInterface,
+    linkType: number,
+    ts: Timestamp,
+    frame: Uint8Array,
+    originalLength: number,
+    flags: number,
+  ): void {
+    const { pipeline, observers } = this.deps;
+    let data = frame;
+    if ((pipeline && !pipeline.empty) || observers) {
+      const packet = { linkType, data, originalLength, seconds: toSeconds(ts) };
+      if (pipeline && !pipeline.run(packet)) {
+        this.deps.counters.droppedByPolicy++;
+        return;
+      }
+      data = packet.data;
+      if (observers) for (const observe of observers) observe(linkType, data, originalLength, packet.seconds);
+    }
+    if (this.write(output.id, ts, data, originalLength, flags)) output.written++;
+    else output.dropped++;
   }
 
   private write(
@@ -155,7 +198,17 @@ export class Broker {
     const { sink, counters } = this.deps;
     const resolution = sink.interfaceInfo(interfaceId)?.tsResolution ?? ts.resolution;
     const stamp = resolution === ts.resolution ? ts : convertTimestamp(ts, resolution);
-    if (!sink.writePacket(interfaceId, stamp.high, stamp.low, data, originalLength, flags)) {
+    if (
+      !sink.writePacket(
+        interfaceId,
+        stamp.high,
+        stamp.low,
+        data,
+        originalLength,
+        flags,
+        this.deps.packetOptions,
+      )
+    ) {
       counters.writerDropped++;
       return false;
     }

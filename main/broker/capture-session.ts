@@ -1,13 +1,18 @@
 import os from 'node:os';
 import type { CaptureRecord } from '../capture/capture-record.js';
+import { encodeCommentOption } from '../capture/pcapng-blocks.js';
 import { PcapngWriter } from '../capture/pcapng-writer.js';
 import { type OpenedCapture, openCapture } from '../capture/read-capture.js';
 import type { Rotation } from '../capture/rotation.js';
 import { convertTimestamp, fromMicros, nowMicros } from '../capture/timestamp.js';
+import type { Policy } from '../policy/policy-schema.js';
 import { AllowList } from './allow-list.js';
 import { Broker } from './broker.js';
 import { type CaptureStats, type ListenerStats, type StopReason, snapshotStats } from './capture-stats.js';
 import { BrokerCounters } from './counters.js';
+import { buildPipeline } from './pipeline/build-pipeline.js';
+import type { Pipeline } from './pipeline/pipeline.js';
+import type { Stage } from './pipeline/stage.js';
 import { GreListener } from './sources/gre-listener.js';
 import type { ListenAddress } from './sources/listen-address.js';
 import { createVxlanSource, type VxlanSource } from './sources/vxlan-listener.js';
@@ -28,6 +33,10 @@ export interface CaptureOptions {
   allowPeers: string[];
   tunnelIds: string[];
   tunnelMap?: TunnelMap;
+  /** Filter, dedup, sampling, slicing, masking (and later export and forwarding). */
+  policy?: Policy;
+  /** Stages built by the caller that need native code (the libpcap capture filter). */
+  extraStages?: Stage[];
   application: string;
 }
 
@@ -42,6 +51,7 @@ export class CaptureSession {
   readonly writer: PcapngWriter;
   private readonly interfaces: TunnelInterfaces;
   private readonly broker: Broker;
+  private readonly pipeline: Pipeline;
   private readonly vxlanListeners: VxlanSource[];
   private readonly greListener: GreListener | undefined;
   private readonly passThrough = new Map<string, OutputInterface>();
@@ -60,9 +70,18 @@ export class CaptureSession {
 
   constructor(private readonly options: CaptureOptions) {
     const allow = new AllowList(options.allowPeers, options.tunnelIds);
+    const built = buildPipeline(
+      options.policy ?? { version: 1, selection: { namespaces: [], pods: [] }, forward: [] },
+      options.extraStages,
+    );
+    this.pipeline = built.pipeline;
     this.writer = new PcapngWriter({
       target: options.writeFile,
-      section: { application: options.application, os: `${os.type()} ${os.release()}` },
+      section: {
+        application: options.application,
+        os: `${os.type()} ${os.release()}`,
+        ...(built.samplingNote && { comment: built.samplingNote }),
+      },
       ...(options.rotation && { rotation: options.rotation }),
       statistics: () => this.interfaceStatistics(),
       ...(options.stopAfter.files !== undefined && { maxFiles: options.stopAfter.files }),
@@ -81,6 +100,8 @@ export class CaptureSession {
       allow,
       interfaces: this.interfaces,
       sink: this.writer,
+      pipeline: this.pipeline,
+      ...(built.samplingNote && { packetOptions: encodeCommentOption(built.samplingNote) }),
       onWritten: () => this.checkLimits(),
       passThroughInterface: (record) => this.passThroughInterface(record),
     });
@@ -171,6 +192,7 @@ export class CaptureSession {
       this.writer.files,
       (Date.now() - this.startedAt) / 1000,
       this.stopReason,
+      this.pipeline.stats(),
     );
   }
 

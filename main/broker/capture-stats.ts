@@ -1,4 +1,5 @@
 import type { BrokerCounters } from './counters.js';
+import type { StageCounters } from './pipeline/stage.js';
 import type { OutputInterface } from './tunnel-interfaces.js';
 
 export type StopReason =
@@ -28,6 +29,10 @@ export interface CaptureStats {
   notAllowed: { peer: number; tunnelId: number };
   passedThrough: number;
   delivered: number;
+  /** Stopped by a policy stage; `stages` says which. */
+  droppedByPolicy: number;
+  /** Packets into and out of each policy stage, in pipeline order. */
+  stages: StageCounters[];
   written: number;
   writtenBytes: number;
   writerDropped: number;
@@ -48,6 +53,7 @@ export function snapshotStats(
   files: readonly string[],
   durationSeconds: number,
   stopReason: StopReason | null,
+  stages: StageCounters[] = [],
 ): CaptureStats {
   return {
     received: counters.received,
@@ -57,6 +63,8 @@ export function snapshotStats(
     notAllowed: { ...counters.notAllowed },
     passedThrough: counters.passedThrough,
     delivered: counters.delivered,
+    droppedByPolicy: counters.droppedByPolicy,
+    stages,
     written: counters.written,
     writtenBytes: counters.writtenBytes,
     writerDropped: counters.writerDropped,

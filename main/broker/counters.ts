@@ -3,7 +3,7 @@ import type { DecodeFailureReason } from './decode/result.js';
 /**
  * Every packet is accounted for at every stage:
  *   received = decapErrors + notAllowed + passedThrough?(file input) + delivered
- *   delivered = written + writerDropped (once a writer exists)
+ *   delivered + passedThrough = droppedByPolicy + written + writerDropped
  */
 export class BrokerCounters {
   received = 0;
@@ -15,6 +15,8 @@ export class BrokerCounters {
   /** File input only: packets that were not tunnel packets, delivered unchanged. */
   passedThrough = 0;
   delivered = 0;
+  /** Stopped by a policy stage (filter, dedup, sample); each stage's own counts are in the pipeline. */
+  droppedByPolicy = 0;
   written = 0;
   writtenBytes = 0;
   writerDropped = 0;

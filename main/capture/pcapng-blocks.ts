@@ -150,8 +150,18 @@ export function encodeInterfaceStatistics(stats: InterfaceStatistics): Buffer {
 }
 
 /** Bytes an Enhanced Packet Block needs for `capturedLength` bytes of packet data. */
-export function enhancedPacketSize(capturedLength: number, withFlags: boolean): number {
-  return 32 + pad4(capturedLength) + (withFlags ? 12 : 0);
+export function enhancedPacketSize(
+  capturedLength: number,
+  withFlags: boolean,
+  extraOptionsLength = 0,
+): number {
+  const options = (withFlags ? 8 : 0) + extraOptionsLength;
+  return 32 + pad4(capturedLength) + (options > 0 ? options + 4 : 0);
+}
+
+/** An opt_comment option, encoded once and appended to many EPBs (e.g. "sampled every 1:10"). */
+export function encodeCommentOption(text: string): Uint8Array {
+  return encodeOptions([stringOption(OPT_COMMENT, text)]).subarray(0, -4); // without opt_endofopt
 }
 
 /**
@@ -170,9 +180,10 @@ export function writeEnhancedPacket(
   originalLength: number,
   flags: number,
   view = new DataView(out.buffer, out.byteOffset, out.byteLength),
+  extraOptions?: Uint8Array,
 ): number {
   const captured = data.length;
-  const total = enhancedPacketSize(captured, flags !== 0);
+  const total = enhancedPacketSize(captured, flags !== 0, extraOptions?.length ?? 0);
   view.setUint32(at, BLOCK.ENHANCED_PACKET, true);
   view.setUint32(at + 4, total, true);
   view.setUint32(at + 8, interfaceId, true);
@@ -184,12 +195,19 @@ export function writeEnhancedPacket(
   let cursor = at + 28 + captured;
   const padded = at + 28 + pad4(captured);
   while (cursor < padded) out[cursor++] = 0;
+  if (extraOptions !== undefined && extraOptions.length > 0) {
+    out.set(extraOptions, cursor);
+    cursor += extraOptions.length;
+  }
   if (flags !== 0) {
     view.setUint16(cursor, EPB_FLAGS, true);
     view.setUint16(cursor + 2, 4, true);
     view.setUint32(cursor + 4, flags, true);
-    view.setUint32(cursor + 8, OPT_ENDOFOPT, true);
-    cursor += 12;
+    cursor += 8;
+  }
+  if (cursor !== at + 28 + pad4(captured)) {
+    view.setUint32(cursor, OPT_ENDOFOPT, true);
+    cursor += 4;
   }
   view.setUint32(cursor, total, true);
   return cursor + 4;

@@ -91,12 +91,13 @@ export class PcapngWriter {
     data: Uint8Array,
     originalLength: number,
     flags: number,
+    extraOptions?: Uint8Array,
   ): boolean {
     if (this.failed || this.limitReached || this.stream.writableLength > MAX_BACKLOG) {
       this.droppedPackets++;
       return false;
     }
-    const size = enhancedPacketSize(data.length, flags !== 0);
+    const size = enhancedPacketSize(data.length, flags !== 0, extraOptions?.length ?? 0);
     this.reserve(size);
     this.used = writeEnhancedPacket(
       this.chunk,
@@ -108,6 +109,7 @@ export class PcapngWriter {
       originalLength,
       flags,
       this.chunkView,
+      extraOptions,
     );
     this.fileBytes += size;
     this.totalBytes += size;

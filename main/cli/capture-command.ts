@@ -7,6 +7,8 @@ import { type CaptureOptions, CaptureSession } from '../broker/capture-session.j
 import type { CaptureStats } from '../broker/capture-stats.js';
 import { DEFAULT_VXLAN_PORT, parseListenAddress } from '../broker/sources/listen-address.js';
 import { TunnelMap } from '../broker/tunnel-map.js';
+import { loadPolicyFile } from '../policy/load-policy.js';
+import { applyPolicyFlags } from '../policy/policy-flags.js';
 import { parseConditions, positiveInteger } from './conditions.js';
 import { ProgressLine } from './progress-line.js';
 
@@ -67,6 +69,33 @@ export function captureCommand(version: string): Command {
       '--tunnel-map <FILE>',
       'JSON array of {tunnelId, peer?, name, description?, direction?} naming each tunnel interface',
     )
+    .option(
+      '--policy <FILE>',
+      'capture policy (JSON or YAML; schema: main/policy/policy.schema.json); the flags below override its parts',
+    )
+    .option('-f, --filter <EXPR>', 'capture filter in tcpdump/libpcap syntax, on the inner frame')
+    .option(
+      '--dedup [MS]',
+      'drop the second sighting of a frame within MS ms (default 10), ignoring TTL/hop limit and IP checksum',
+    )
+    .option('--sample <1:N>', 'keep every Nth packet (1:N) or each with probability 1/N (random:1:N)')
+    .option('--sample-rate <PPS>', 'keep at most PPS packets per second')
+    .option(
+      '--slice <N>',
+      'keep the first N bytes of each frame (original length preserved, like editcap -s)',
+    )
+    .option(
+      '--mask <REGEX>',
+      'overwrite every match in TCP/UDP payloads with fill bytes of the same length (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--mask-range <ANCHOR:OFFSET:LEN>',
+      'overwrite a fixed range, e.g. udp-payload:0:16 (repeatable)',
+      collect,
+      [],
+    )
     .option('--stats', 'print the counters of every stage as JSON when the capture ends', false)
     .option('-q, --quiet', 'no progress or summary on stderr', false)
     .action(async (flags: CaptureFlags) => {
@@ -88,6 +117,14 @@ interface CaptureFlags {
   tunnelMap?: string;
   stats: boolean;
   quiet: boolean;
+  policy?: string;
+  filter?: string;
+  dedup?: string | boolean;
+  sample?: string;
+  sampleRate?: string;
+  slice?: string;
+  mask: string[];
+  maskRange: string[];
 }
 
 export function captureOptionsFrom(flags: CaptureFlags, version: string): CaptureOptions {
@@ -129,6 +166,15 @@ export function captureOptionsFrom(flags: CaptureFlags, version: string): Captur
     allowPeers: flags.allowPeer,
     tunnelIds: flags.vni,
     ...(flags.tunnelMap !== undefined && { tunnelMap: TunnelMap.load(flags.tunnelMap) }),
+    policy: applyPolicyFlags(flags.policy === undefined ? undefined : loadPolicyFile(flags.policy), {
+      ...(flags.filter !== undefined && { filter: flags.filter }),
+      ...(flags.dedup !== undefined && { dedup: flags.dedup }),
+      ...(flags.sample !== undefined && { sample: flags.sample }),
+      ...(flags.sampleRate !== undefined && { sampleRate: flags.sampleRate }),
+      ...(flags.slice !== undefined && { slice: flags.slice }),
+      mask: flags.mask,
+      maskRange: flags.maskRange,
+    }),
     application: `ClusterTap ${version}`,
   };
 }
