@@ -5,10 +5,12 @@ import { Command, Option } from 'commander';
 import { UsageError } from '../broker/allow-list.js';
 import { type CaptureOptions, CaptureSession } from '../broker/capture-session.js';
 import type { CaptureStats } from '../broker/capture-stats.js';
+import { createFilterStage } from '../broker/pipeline/filter-stage.js';
 import { DEFAULT_VXLAN_PORT, parseListenAddress } from '../broker/sources/listen-address.js';
 import { TunnelMap } from '../broker/tunnel-map.js';
 import { loadPolicyFile } from '../policy/load-policy.js';
 import { applyPolicyFlags } from '../policy/policy-flags.js';
+import type { Policy } from '../policy/policy-schema.js';
 import { parseConditions, positiveInteger } from './conditions.js';
 import { ProgressLine } from './progress-line.js';
 
@@ -144,6 +146,7 @@ export function captureOptionsFrom(flags: CaptureFlags, version: string): Captur
   if (ring.size > 0 && !ring.has('filesize') && !ring.has('duration'))
     throw new UsageError('-b files:N needs -b filesize:KB or -b duration:SECONDS to say when to rotate');
   const packets = flags.count !== undefined ? positiveInteger('-c', flags.count) : autostop.get('packets');
+  const policy = policyFrom(flags);
   return {
     vxlan: vxlanFlags.map(parseListenAddress),
     gre: flags.gre,
@@ -166,17 +169,22 @@ export function captureOptionsFrom(flags: CaptureFlags, version: string): Captur
     allowPeers: flags.allowPeer,
     tunnelIds: flags.vni,
     ...(flags.tunnelMap !== undefined && { tunnelMap: TunnelMap.load(flags.tunnelMap) }),
-    policy: applyPolicyFlags(flags.policy === undefined ? undefined : loadPolicyFile(flags.policy), {
-      ...(flags.filter !== undefined && { filter: flags.filter }),
-      ...(flags.dedup !== undefined && { dedup: flags.dedup }),
-      ...(flags.sample !== undefined && { sample: flags.sample }),
-      ...(flags.sampleRate !== undefined && { sampleRate: flags.sampleRate }),
-      ...(flags.slice !== undefined && { slice: flags.slice }),
-      mask: flags.mask,
-      maskRange: flags.maskRange,
-    }),
+    policy,
+    ...(policy.filter !== undefined && { extraStages: [createFilterStage(policy.filter)] }),
     application: `ClusterTap ${version}`,
   };
+}
+
+function policyFrom(flags: CaptureFlags): Policy {
+  return applyPolicyFlags(flags.policy === undefined ? undefined : loadPolicyFile(flags.policy), {
+    ...(flags.filter !== undefined && { filter: flags.filter }),
+    ...(flags.dedup !== undefined && { dedup: flags.dedup }),
+    ...(flags.sample !== undefined && { sample: flags.sample }),
+    ...(flags.sampleRate !== undefined && { sampleRate: flags.sampleRate }),
+    ...(flags.slice !== undefined && { slice: flags.slice }),
+    mask: flags.mask,
+    maskRange: flags.maskRange,
+  });
 }
 
 function temporaryCaptureFile(): string {

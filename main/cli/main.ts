@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { UsageError } from '../broker/allow-list.js';
+import { FilterSyntaxError } from '../broker/filter/capture-filter.js';
 import { CaptureFileError } from '../capture/capture-record.js';
 import { PolicyError } from '../policy/load-policy.js';
 import { captureCommand } from './capture-command.js';
@@ -24,7 +25,12 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 1;
-    if (error instanceof UsageError || error instanceof PolicyError || error instanceof CaptureFileError) {
+    if (
+      error instanceof UsageError ||
+      error instanceof PolicyError ||
+      error instanceof FilterSyntaxError ||
+      error instanceof CaptureFileError
+    ) {
       process.stderr.write(`clustertap: ${error.message}\n`);
       return error instanceof CaptureFileError ? 2 : 1;
     }
