@@ -99,7 +99,7 @@ describe.skipIf(unavailable !== undefined)('kernel VXLAN mirror → broker → p
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  async function captureBoth(name: string, traffic: () => Promise<void>) {
+  async function captureBoth(name: string, traffic: () => Promise<void>, policy: string[] = []) {
     const out = path.join(dir, `${name}.pcapng`);
     const broker = await startCapture(
       [
@@ -114,6 +114,7 @@ describe.skipIf(unavailable !== undefined)('kernel VXLAN mirror → broker → p
         '-w',
         out,
         '--stats',
+        ...policy,
       ],
       collector,
     );
@@ -169,6 +170,24 @@ describe.skipIf(unavailable !== undefined)('kernel VXLAN mirror → broker → p
     expect(result.stats.written).toBe(refIn.length + refOut.length);
     expect(result.stats.kernelDrops).toBe(0);
     expect(result.stats.decapErrors).toEqual({ truncated: 0, badFlags: 0, unknownEthertype: 0 });
+  });
+
+  it('applies a policy live: -f and --slice give what tcpdump -r with that filter gives, cut to N bytes', async () => {
+    const result = await captureBoth('policy', async () => {
+      lab.exec(pod, 'ping -c 3 -i 0.2 -s 400 10.244.1.1 >/dev/null');
+      lab.exec(
+        pod,
+        `python3 -c "import socket; s=socket.socket(2,2); [s.sendto(b'y'*n,('10.244.1.1',9999)) for n in (10,500,1400)]"`,
+      );
+    }, ['-f', 'icmp[icmptype] = icmp-echo or udp', '--slice', '100']);
+    const filtered = path.join(dir, 'policy-ref.pcap');
+    sh('tcpdump', ['-r', result.refs.in, '-w', filtered, 'icmp[icmptype] = icmp-echo or udp']);
+    const expected = readWithPeers(filtered);
+    expect(expected.length).toBe(6); // 3 echo requests + 3 datagrams, from the pod
+    const ours = readWithPeers(result.out);
+    expect(ours.map((f) => f.hex)).toEqual(expected.map((f) => f.hex.slice(0, 200)));
+    expect(ours.map((f) => f.length)).toEqual(expected.map((f) => f.length));
+    expect(result.stats.stages[0]).toMatchObject({ stage: 'filter', out: 6 });
   });
 
   it('still carries every TCP byte when the veth hands the mirror GSO super-packets', async () => {
