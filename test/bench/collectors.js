@@ -83,6 +83,39 @@ export const brokerDgram = {
 };
 
 /**
+ * The broker with the policy stages the issue's targets name on: capture filter, de-dup, slice.
+ * The generator's frames are all UDP with unique sequence numbers, so every stage does its full
+ * work and passes every packet (loss still means loss).
+ */
+export const brokerPolicy = {
+  ...broker,
+  id: 'broker-policy',
+  label: 'clustertap capture -f udp --dedup --slice 96',
+  argv: (file, options) => [...broker.argv(file, options), '-f', 'udp', '--dedup', '--slice', '96'],
+};
+
+/** Every stage on: filter, de-dup, sampling (a cap far above the offered rate), slice, mask. */
+export const brokerAllStages = {
+  ...broker,
+  id: 'broker-all',
+  label: 'clustertap capture, all stages',
+  argv: (file, options) => [
+    ...broker.argv(file, options),
+    ...[
+      '-f',
+      'udp',
+      '--dedup',
+      '--sample-rate',
+      '100000000',
+      '--slice',
+      '96',
+      '--mask-range',
+      'udp-payload:4:8',
+    ],
+  ],
+};
+
+/**
  * `sinkBinary` is the compiled udp-sink.c: run with -n next to tcpdump it holds the port open
  * without reading, so the kernel drops each datagram at the full socket after tcpdump's tap, as
  * it would behind a listener, instead of answering it with an ICMP port unreachable. That keeps

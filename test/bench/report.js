@@ -83,7 +83,7 @@ export function printSummary(results) {
     );
   for (const size of new Set(results.series.map((s) => s.size))) {
     const find = (tool) => results.series.find((s) => s.size === size && s.tool === tool);
-    for (const broker of ['broker', 'broker-dgram'].map(find).filter(Boolean))
+    for (const broker of ['broker', 'broker-policy', 'broker-all', 'broker-dgram'].map(find).filter(Boolean))
       console.log(`${size} B: ${receiverText(broker)} / tcpdump = ${ratioText(broker, find('tcpdump'))}`);
   }
 }

@@ -27,7 +27,7 @@ const HELP = `usage: node test/bench/vxlan-ingest.js [options]
   --quick              one 2 s trial per receiver and size, at the target rate
   --seconds N          seconds per trial (default 4)
   --sizes LIST         inner frame sizes in bytes (default 64,1400)
-  --tools LIST         broker,broker-dgram,tcpdump,dgram-null,udp-sink (default: all)
+  --tools LIST         broker,broker-policy,broker-all,broker-dgram,tcpdump,dgram-null,udp-sink (default: all)
   --max-trials N       trials per receiver and size in the search (default 6)
   --profile            also profile the broker per size: node --cpu-prof, and perf record if installed
   --no-pin             do not pin generator and receiver to separate CPUs
@@ -52,7 +52,10 @@ const { values: flags } = parseArgs({
     quick: { type: 'boolean', default: false },
     seconds: { type: 'string' },
     sizes: { type: 'string', default: '64,1400' },
-    tools: { type: 'string', default: 'broker,broker-dgram,tcpdump,dgram-null,udp-sink' },
+    tools: {
+      type: 'string',
+      default: 'broker,broker-policy,broker-all,broker-dgram,tcpdump,dgram-null,udp-sink',
+    },
     'max-trials': { type: 'string' },
     profile: { type: 'boolean', default: false },
     'no-pin': { type: 'boolean', default: false },
@@ -202,6 +205,8 @@ async function main() {
   const available = {
     broker: collectors.broker,
     'broker-dgram': collectors.brokerDgram,
+    'broker-policy': collectors.brokerPolicy,
+    'broker-all': collectors.brokerAllStages,
     tcpdump: collectors.tcpdump(sink),
     'dgram-null': collectors.dgramNull,
     'udp-sink': collectors.udpSink(sink),

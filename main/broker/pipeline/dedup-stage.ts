@@ -68,11 +68,27 @@ export function fingerprint(linkType: number, data: Uint8Array, originalLength: 
   }
   let h1 = 0x811c9dc5 ^ originalLength;
   let h2 = 0x01000193 ^ (data.length - start);
-  for (let i = start; i < data.length; i++) {
-    const offset = i - start;
-    const byte = offset < 12 && ignored.includes(offset) ? 0 : (data[i] as number);
+  const end = data.length;
+  // The ignored fields are all in the first 12 bytes of the IP header: those go byte by byte,
+  // the rest a 32-bit word at a time (4x fewer multiplications on big frames).
+  let i = start;
+  for (const headEnd = Math.min(end, start + 12); i < headEnd; i++) {
+    const byte = ignored.includes(i - start) ? 0 : (data[i] as number);
     h1 = Math.imul(h1 ^ byte, 0x01000193);
     h2 = Math.imul(h2 ^ byte, 0x5bd1e995) ^ (h2 >>> 15);
+  }
+  for (; i + 4 <= end; i += 4) {
+    const word =
+      ((data[i] as number) << 24) |
+      ((data[i + 1] as number) << 16) |
+      ((data[i + 2] as number) << 8) |
+      (data[i + 3] as number);
+    h1 = Math.imul(h1 ^ word, 0x01000193);
+    h2 = Math.imul(h2 ^ word, 0x5bd1e995) ^ (h2 >>> 15);
+  }
+  for (; i < end; i++) {
+    h1 = Math.imul(h1 ^ (data[i] as number), 0x01000193);
+    h2 = Math.imul(h2 ^ (data[i] as number), 0x5bd1e995) ^ (h2 >>> 15);
   }
   return (h1 >>> 0) * 0x200000 + ((h2 >>> 0) & 0x1fffff);
 }

@@ -1,8 +1,7 @@
 import { LINKTYPE } from '../../capture/linktype.js';
-import { decodeEthernet } from '../decode/ethernet.js';
+import { decodeEthernet, readU16 } from '../decode/ethernet.js';
 import { ETHERTYPE } from '../decode/ethertype.js';
-import { decodeIpv4, decodeIpv6, IPPROTO, type IpHeader } from '../decode/ip.js';
-import type { DecodeResult } from '../decode/result.js';
+import { decodeIpv6, IPPROTO } from '../decode/ip.js';
 
 /** Where the layers of a frame start, for masking anchors. Absent layers are undefined. */
 export interface TransportLayout {
@@ -14,6 +13,10 @@ export interface TransportLayout {
   payloadEnd?: number;
 }
 
+/**
+ * Finds the layers from the headers alone, so a sliced frame (captured bytes shorter than the
+ * IP length) still has anchors. Every read is bounds-checked against the captured bytes.
+ */
 export function transportLayout(linkType: number, data: Uint8Array): TransportLayout {
   let l3: number | undefined;
   let ethertype: number | undefined;
@@ -27,40 +30,45 @@ export function transportLayout(linkType: number, data: Uint8Array): TransportLa
     ethertype = (data[0] as number) >> 4 === 6 ? ETHERTYPE.IPV6 : ETHERTYPE.IPV4;
   }
   if (l3 === undefined) return {};
-  let ip: DecodeResult<IpHeader>;
-  // Layout on captured bytes: a sliced frame still has headers to anchor to.
-  const padded = padToLength(data, l3, ethertype);
-  if (ethertype === ETHERTYPE.IPV4) ip = decodeIpv4(padded, l3);
-  else if (ethertype === ETHERTYPE.IPV6) ip = decodeIpv6(padded, l3);
-  else return { l3 };
-  if (!ip.ok || ip.fragmented) return { l3 };
-  const l4 = ip.payloadOffset;
-  const payloadEnd = Math.min(ip.payloadEnd, data.length);
-  if (ip.protocol === IPPROTO.UDP && l4 + 8 <= data.length)
-    return { l3, l4, protocol: ip.protocol, payload: l4 + 8, payloadEnd };
-  if (ip.protocol === IPPROTO.TCP && l4 + 20 <= data.length) {
-    const headerLength = ((data[l4 + 12] as number) >> 4) * 4;
-    return {
-      l3,
-      l4,
-      protocol: ip.protocol,
-      payload: Math.min(l4 + Math.max(20, headerLength), payloadEnd),
-      payloadEnd,
-    };
+  const ip =
+    ethertype === ETHERTYPE.IPV4
+      ? ipv4Layout(data, l3)
+      : ethertype === ETHERTYPE.IPV6
+        ? ipv6Layout(data, l3)
+        : undefined;
+  if (!ip) return { l3 };
+  const { l4, protocol } = ip;
+  const payloadEnd = Math.min(ip.end, data.length);
+  if (protocol === IPPROTO.UDP && l4 + 8 <= data.length)
+    return { l3, l4, protocol, payload: l4 + 8, payloadEnd };
+  if (protocol === IPPROTO.TCP && l4 + 20 <= data.length) {
+    const headerLength = Math.max(20, ((data[l4 + 12] as number) >> 4) * 4);
+    return { l3, l4, protocol, payload: Math.min(l4 + headerLength, payloadEnd), payloadEnd };
   }
-  return { l3, l4, protocol: ip.protocol };
+  return { l3, l4, protocol };
 }
 
-/** The IP decoders insist on the whole packet; a captured prefix is enough to find the layers. */
-function padToLength(data: Uint8Array, l3: number, ethertype: number | undefined): Uint8Array {
-  const declared =
-    ethertype === ETHERTYPE.IPV4 && data.length >= l3 + 4
-      ? l3 + (((data[l3 + 2] as number) << 8) | (data[l3 + 3] as number))
-      : ethertype === ETHERTYPE.IPV6 && data.length >= l3 + 6
-        ? l3 + 40 + (((data[l3 + 4] as number) << 8) | (data[l3 + 5] as number))
-        : data.length;
-  if (declared <= data.length || declared > 65_600) return data;
-  const whole = new Uint8Array(declared);
-  whole.set(data);
-  return whole;
+interface IpLayout {
+  l4: number;
+  protocol: number;
+  /** End of the IP packet per its length field. */
+  end: number;
+}
+
+function ipv4Layout(data: Uint8Array, l3: number): IpLayout | undefined {
+  if (data.length < l3 + 20 || (data[l3] as number) >> 4 !== 4) return undefined;
+  const headerLength = ((data[l3] as number) & 0x0f) * 4;
+  if (headerLength < 20 || (readU16(data, l3 + 6) & 0x1fff) !== 0) return undefined; // later fragments have no L4
+  return { l4: l3 + headerLength, protocol: data[l3 + 9] as number, end: l3 + readU16(data, l3 + 2) };
+}
+
+function ipv6Layout(data: Uint8Array, l3: number): IpLayout | undefined {
+  if (data.length < l3 + 40 || (data[l3] as number) >> 4 !== 6) return undefined;
+  const end = l3 + 40 + readU16(data, l3 + 4);
+  const next = data[l3 + 6] as number;
+  if (next === IPPROTO.TCP || next === IPPROTO.UDP) return { l4: l3 + 40, protocol: next, end };
+  // Extension headers: the full decoder, on the captured bytes (a sliced packet may end early).
+  const ip = decodeIpv6(data.subarray(0, Math.min(end, data.length)), l3);
+  if (ip.ok && !ip.fragmented) return { l4: ip.payloadOffset, protocol: ip.protocol, end };
+  return undefined;
 }
