@@ -175,7 +175,7 @@ export class Broker {
   ): void {
     const { pipeline, observers } = this.deps;
     let data = frame;
-    if ((pipeline && !pipeline.empty) || observers) {
+    if ((pipeline && !pipeline.empty) || (observers && observers.length > 0)) {
       const packet = { linkType, data, originalLength, seconds: toSeconds(ts) };
       if (pipeline && !pipeline.run(packet)) {
         this.deps.counters.droppedByPolicy++;

@@ -7,9 +7,11 @@ import type { Rotation } from '../capture/rotation.js';
 import { convertTimestamp, fromMicros, nowMicros } from '../capture/timestamp.js';
 import type { Policy } from '../policy/policy-schema.js';
 import { AllowList } from './allow-list.js';
+import type { PacketObserver } from './broker.js';
 import { Broker } from './broker.js';
 import { type CaptureStats, type ListenerStats, type StopReason, snapshotStats } from './capture-stats.js';
 import { BrokerCounters } from './counters.js';
+import { FlowSinks } from './flows/flow-sinks.js';
 import { buildPipeline } from './pipeline/build-pipeline.js';
 import type { Pipeline } from './pipeline/pipeline.js';
 import type { Stage } from './pipeline/stage.js';
@@ -52,6 +54,10 @@ export class CaptureSession {
   private readonly interfaces: TunnelInterfaces;
   private readonly broker: Broker;
   private readonly pipeline: Pipeline;
+  private readonly samplingInterval: number;
+  /** Sinks beside the file; filled in start() (flow exporters resolve their collectors). */
+  private readonly observers: PacketObserver[] = [];
+  private flows: FlowSinks | undefined;
   private readonly vxlanListeners: VxlanSource[];
   private readonly greListener: GreListener | undefined;
   private readonly passThrough = new Map<string, OutputInterface>();
@@ -75,6 +81,7 @@ export class CaptureSession {
       options.extraStages,
     );
     this.pipeline = built.pipeline;
+    this.samplingInterval = built.samplingInterval;
     this.writer = new PcapngWriter({
       target: options.writeFile,
       section: {
@@ -101,6 +108,7 @@ export class CaptureSession {
       interfaces: this.interfaces,
       sink: this.writer,
       pipeline: this.pipeline,
+      observers: this.observers,
       ...(built.samplingNote && { packetOptions: encodeCommentOption(built.samplingNote) }),
       onWritten: () => this.checkLimits(),
       passThroughInterface: (record) => this.passThroughInterface(record),
@@ -128,6 +136,8 @@ export class CaptureSession {
     try {
       // An unreadable input file fails here, before anything is written.
       if (this.options.readFile !== undefined) this.capture = await openCapture(this.options.readFile);
+      this.flows = await FlowSinks.open(this.options.policy?.export, this.samplingInterval);
+      if (!this.flows.empty) this.observers.push(this.flows.observe);
       for (const listener of this.vxlanListeners) await listener.start();
       await this.greListener?.start();
     } catch (error) {
@@ -137,6 +147,12 @@ export class CaptureSession {
     }
     if (this.options.stopAfter.durationSeconds !== undefined) {
       setTimeout(() => this.stop('duration'), this.options.stopAfter.durationSeconds * 1000).unref();
+    }
+    // Live flows expire on the wall clock too; a file's flows follow its packet times only.
+    if (this.flows && !this.flows.empty && this.options.readFile === undefined) {
+      const flowTimer = setInterval(() => this.flows?.tick(), 1000);
+      flowTimer.unref();
+      void this.stopped.then(() => clearInterval(flowTimer));
     }
     const rotationTimer = setInterval(() => this.writer.rotateIfDue(), 250);
     rotationTimer.unref();
@@ -155,6 +171,7 @@ export class CaptureSession {
   async done(): Promise<CaptureStats> {
     await this.stopped;
     await this.closeSources();
+    await this.flows?.close();
     await this.writer.close();
     const final = this.stats();
     for (const [listener, timer] of this.listeners) {
@@ -193,6 +210,7 @@ export class CaptureSession {
       (Date.now() - this.startedAt) / 1000,
       this.stopReason,
       this.pipeline.stats(),
+      this.flows?.stats() ?? [],
     );
   }
 

@@ -1,4 +1,5 @@
 import type { BrokerCounters } from './counters.js';
+import type { FlowSinkStats } from './flows/flow-sinks.js';
 import type { StageCounters } from './pipeline/stage.js';
 import type { OutputInterface } from './tunnel-interfaces.js';
 
@@ -33,6 +34,8 @@ export interface CaptureStats {
   droppedByPolicy: number;
   /** Packets into and out of each policy stage, in pipeline order. */
   stages: StageCounters[];
+  /** One entry per --ipfix / --netflow9 collector. */
+  flows: FlowSinkStats[];
   written: number;
   writtenBytes: number;
   writerDropped: number;
@@ -54,6 +57,7 @@ export function snapshotStats(
   durationSeconds: number,
   stopReason: StopReason | null,
   stages: StageCounters[] = [],
+  flows: FlowSinkStats[] = [],
 ): CaptureStats {
   return {
     received: counters.received,
@@ -65,6 +69,7 @@ export function snapshotStats(
     delivered: counters.delivered,
     droppedByPolicy: counters.droppedByPolicy,
     stages,
+    flows,
     written: counters.written,
     writtenBytes: counters.writtenBytes,
     writerDropped: counters.writerDropped,

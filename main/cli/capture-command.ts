@@ -98,6 +98,18 @@ export function captureCommand(version: string): Command {
       collect,
       [],
     )
+    .option(
+      '--ipfix <HOST:PORT>',
+      'export flows as IPFIX (RFC 7011) over UDP to this collector (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--netflow9 <HOST:PORT>',
+      'export flows as NetFlow v9 (RFC 3954) over UDP to this collector (repeatable)',
+      collect,
+      [],
+    )
     .option('--stats', 'print the counters of every stage as JSON when the capture ends', false)
     .option('-q, --quiet', 'no progress or summary on stderr', false)
     .action(async (flags: CaptureFlags) => {
@@ -127,6 +139,8 @@ interface CaptureFlags {
   slice?: string;
   mask: string[];
   maskRange: string[];
+  ipfix: string[];
+  netflow9: string[];
 }
 
 export function captureOptionsFrom(flags: CaptureFlags, version: string): CaptureOptions {
@@ -184,6 +198,8 @@ function policyFrom(flags: CaptureFlags): Policy {
     ...(flags.slice !== undefined && { slice: flags.slice }),
     mask: flags.mask,
     maskRange: flags.maskRange,
+    ipfix: flags.ipfix,
+    netflow9: flags.netflow9,
   });
 }
 
