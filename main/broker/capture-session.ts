@@ -12,6 +12,7 @@ import { Broker } from './broker.js';
 import { type CaptureStats, type ListenerStats, type StopReason, snapshotStats } from './capture-stats.js';
 import { BrokerCounters } from './counters.js';
 import { FlowSinks } from './flows/flow-sinks.js';
+import { openForwarders } from './forward/forwarders.js';
 import { buildPipeline } from './pipeline/build-pipeline.js';
 import type { Pipeline } from './pipeline/pipeline.js';
 import type { Stage } from './pipeline/stage.js';
@@ -58,6 +59,7 @@ export class CaptureSession {
   /** Sinks beside the file; filled in start() (flow exporters resolve their collectors). */
   private readonly observers: PacketObserver[] = [];
   private flows: FlowSinks | undefined;
+  private forwarders: ReturnType<typeof openForwarders> = [];
   private readonly vxlanListeners: VxlanSource[];
   private readonly greListener: GreListener | undefined;
   private readonly passThrough = new Map<string, OutputInterface>();
@@ -138,10 +140,15 @@ export class CaptureSession {
       if (this.options.readFile !== undefined) this.capture = await openCapture(this.options.readFile);
       this.flows = await FlowSinks.open(this.options.policy?.export, this.samplingInterval);
       if (!this.flows.empty) this.observers.push(this.flows.observe);
+      this.forwarders = openForwarders(this.options.policy?.forward ?? []);
+      for (const forwarder of this.forwarders) this.observers.push(forwarder.observe);
+      await Promise.all(this.forwarders.map((forwarder) => forwarder.ready));
       for (const listener of this.vxlanListeners) await listener.start();
       await this.greListener?.start();
     } catch (error) {
       await this.closeSources();
+      await this.flows?.close();
+      for (const forwarder of this.forwarders) await forwarder.close();
       await this.writer.discard(); // a capture that never started leaves no file behind
       throw error;
     }
@@ -172,6 +179,7 @@ export class CaptureSession {
     await this.stopped;
     await this.closeSources();
     await this.flows?.close();
+    for (const forwarder of this.forwarders) await forwarder.close();
     await this.writer.close();
     const final = this.stats();
     for (const [listener, timer] of this.listeners) {
@@ -211,6 +219,7 @@ export class CaptureSession {
       this.stopReason,
       this.pipeline.stats(),
       this.flows?.stats() ?? [],
+      this.forwarders.map((f) => f.stats()),
     );
   }
 

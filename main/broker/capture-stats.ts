@@ -1,5 +1,6 @@
 import type { BrokerCounters } from './counters.js';
 import type { FlowSinkStats } from './flows/flow-sinks.js';
+import type { ForwarderStats } from './forward/forwarders.js';
 import type { StageCounters } from './pipeline/stage.js';
 import type { OutputInterface } from './tunnel-interfaces.js';
 
@@ -36,6 +37,8 @@ export interface CaptureStats {
   stages: StageCounters[];
   /** One entry per --ipfix / --netflow9 collector. */
   flows: FlowSinkStats[];
+  /** One entry per --forward target. */
+  forwards: ForwarderStats[];
   written: number;
   writtenBytes: number;
   writerDropped: number;
@@ -58,6 +61,7 @@ export function snapshotStats(
   stopReason: StopReason | null,
   stages: StageCounters[] = [],
   flows: FlowSinkStats[] = [],
+  forwards: ForwarderStats[] = [],
 ): CaptureStats {
   return {
     received: counters.received,
@@ -70,6 +74,7 @@ export function snapshotStats(
     droppedByPolicy: counters.droppedByPolicy,
     stages,
     flows,
+    forwards,
     written: counters.written,
     writtenBytes: counters.writtenBytes,
     writerDropped: counters.writerDropped,

@@ -110,6 +110,12 @@ export function captureCommand(version: string): Command {
       collect,
       [],
     )
+    .option(
+      '--forward <URL>',
+      're-send the processed stream: vxlan://HOST:PORT?vni=N, gre://HOST?key=K, pcap-over-ip://HOST:PORT; &filter=EXPR for its own filter (repeatable)',
+      collect,
+      [],
+    )
     .option('--stats', 'print the counters of every stage as JSON when the capture ends', false)
     .option('-q, --quiet', 'no progress or summary on stderr', false)
     .action(async (flags: CaptureFlags) => {
@@ -141,6 +147,7 @@ interface CaptureFlags {
   maskRange: string[];
   ipfix: string[];
   netflow9: string[];
+  forward: string[];
 }
 
 export function captureOptionsFrom(flags: CaptureFlags, version: string): CaptureOptions {
@@ -200,6 +207,7 @@ function policyFrom(flags: CaptureFlags): Policy {
     maskRange: flags.maskRange,
     ipfix: flags.ipfix,
     netflow9: flags.netflow9,
+    forward: flags.forward,
   });
 }
 

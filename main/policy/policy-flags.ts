@@ -13,6 +13,7 @@ export interface PolicyFlags {
   maskRange?: string[];
   ipfix?: string[];
   netflow9?: string[];
+  forward?: string[];
 }
 
 const ANCHORS: MaskAnchor[] = ['frame', 'l3', 'l4', 'l4-payload', 'tcp-payload', 'udp-payload'];
@@ -44,6 +45,11 @@ export function applyPolicyFlags(base: Policy | undefined, flags: PolicyFlags): 
     exported.netflow9 = [...(exported.netflow9 ?? []), ...(flags.netflow9 ?? [])];
     policy.export = exported;
   }
+  if ((flags.forward?.length ?? 0) > 0)
+    policy.forward = [
+      ...((policy.forward as unknown[]) ?? []),
+      ...(flags.forward ?? []).map((url) => ({ url })),
+    ];
   const result = parsePolicy(policy, 'policy (from --policy and flags)');
   for (const source of result.mask?.regex ?? []) checkRegex(source);
   return result;

@@ -317,10 +317,67 @@ static napi_value receiver_open(napi_env env, napi_callback_info info) {
   return self;
 }
 
+/*
+ * GRE has no socket API in Node: forwarders send through a raw IPPROTO_GRE socket (the kernel
+ * adds the IP header). greOpen(family) → fd; greSend(fd, family, address, bytes) → bytes sent,
+ * or -1 when the socket buffer is full (the caller counts a drop); greClose(fd).
+ */
+static napi_value gre_open(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  int32_t family;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  CHECK(env, napi_get_value_int32(env, argv[0], &family));
+  int fd = socket(family == 6 ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_GRE);
+  if (fd < 0) return throw_errno(env, "socket(SOCK_RAW, IPPROTO_GRE)", errno);
+  CHECK(env, napi_create_int32(env, fd, &result));
+  return result;
+}
+
+static napi_value gre_send(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4], result;
+  int32_t fd, family;
+  char address[64];
+  size_t address_len, length;
+  void *bytes;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  CHECK(env, napi_get_value_int32(env, argv[0], &fd));
+  CHECK(env, napi_get_value_int32(env, argv[1], &family));
+  CHECK(env, napi_get_value_string_utf8(env, argv[2], address, sizeof address, &address_len));
+  CHECK(env, napi_get_typedarray_info(env, argv[3], NULL, &length, &bytes, NULL, NULL));
+  ssize_t sent;
+  if (family == 6) {
+    struct sockaddr_in6 sa = {.sin6_family = AF_INET6};
+    if (inet_pton(AF_INET6, address, &sa.sin6_addr) != 1) return throw_errno(env, "greSend address", EINVAL);
+    sent = sendto(fd, bytes, length, MSG_DONTWAIT, (struct sockaddr *)&sa, sizeof sa);
+  } else {
+    struct sockaddr_in sa = {.sin_family = AF_INET};
+    if (inet_pton(AF_INET, address, &sa.sin_addr) != 1) return throw_errno(env, "greSend address", EINVAL);
+    sent = sendto(fd, bytes, length, MSG_DONTWAIT, (struct sockaddr *)&sa, sizeof sa);
+  }
+  CHECK(env, napi_create_int32(env, sent < 0 ? -1 : (int32_t)sent, &result));
+  return result;
+}
+
+static napi_value gre_close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t fd;
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  CHECK(env, napi_get_value_int32(env, argv[0], &fd));
+  close(fd);
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
-  napi_value fn;
-  CHECK(env, napi_create_function(env, "open", NAPI_AUTO_LENGTH, receiver_open, NULL, &fn));
-  CHECK(env, napi_set_named_property(env, exports, "open", fn));
+  const struct { const char *name; napi_callback fn; } functions[] = {
+      {"open", receiver_open}, {"greOpen", gre_open}, {"greSend", gre_send}, {"greClose", gre_close}};
+  for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++) {
+    napi_value fn;
+    CHECK(env, napi_create_function(env, functions[i].name, NAPI_AUTO_LENGTH, functions[i].fn, NULL, &fn));
+    CHECK(env, napi_set_named_property(env, exports, functions[i].name, fn));
+  }
   return exports;
 }
 

@@ -20,6 +20,11 @@ export interface UdpBatchModule {
     meta: Uint32Array,
     onBatch: (count: number) => void,
   ): UdpBatchReceiver;
+  /** Raw IPPROTO_GRE socket for forwarding (needs CAP_NET_RAW); returns the fd. */
+  greOpen(family: 4 | 6): number;
+  /** Bytes sent, or -1 when the socket buffer is full. */
+  greSend(fd: number, family: 4 | 6, address: string, bytes: Uint8Array): number;
+  greClose(fd: number): void;
 }
 
 /** Words of metadata per datagram, as udp_batch.c writes them. */
