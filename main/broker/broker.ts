@@ -116,7 +116,7 @@ export class Broker {
     }
     if (outer.checksumValid === false) counters.badChecksum++;
     if (outer.outgoing) {
-      counters.passedThrough++; // our own transmissions seen by libpcap on `any`
+      counters.ownTransmissions++; // tunnel packets this host sent, seen by libpcap on `any`
       return;
     }
     const { high, low, resolution } = record.timestamp;

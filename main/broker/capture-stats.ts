@@ -30,6 +30,7 @@ export interface CaptureStats {
   badChecksum: number;
   notAllowed: { peer: number; tunnelId: number };
   passedThrough: number;
+  ownTransmissions: number;
   delivered: number;
   /** Stopped by a policy stage; `stages` says which. */
   droppedByPolicy: number;
@@ -70,6 +71,7 @@ export function snapshotStats(
     badChecksum: counters.badChecksum,
     notAllowed: { ...counters.notAllowed },
     passedThrough: counters.passedThrough,
+    ownTransmissions: counters.ownTransmissions,
     delivered: counters.delivered,
     droppedByPolicy: counters.droppedByPolicy,
     stages,

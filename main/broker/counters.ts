@@ -2,7 +2,7 @@ import type { DecodeFailureReason } from './decode/result.js';
 
 /**
  * Every packet is accounted for at every stage:
- *   received = decapErrors + notAllowed + passedThrough?(file input) + delivered
+ *   received = decapErrors + notAllowed + ownTransmissions + passedThrough (file input) + delivered
  *   delivered + passedThrough = droppedByPolicy + written + writerDropped
  */
 export class BrokerCounters {
@@ -14,6 +14,8 @@ export class BrokerCounters {
   notAllowed = { peer: 0, tunnelId: 0 };
   /** File input only: packets that were not tunnel packets, delivered unchanged. */
   passedThrough = 0;
+  /** Tunnel packets sent by this host (an SLL capture's outgoing copies): not ours to deliver. */
+  ownTransmissions = 0;
   delivered = 0;
   /** Stopped by a policy stage (filter, dedup, sample); each stage's own counts are in the pipeline. */
   droppedByPolicy = 0;

@@ -1,10 +1,8 @@
-import { LINKTYPE } from '../../capture/linktype.js';
-import { decodeEthernet } from './ethernet.js';
 import { ETHERTYPE } from './ethertype.js';
 import { decodeGre, type GrePayloadKind } from './gre.js';
 import { decodeIpv4, decodeIpv6, IPPROTO, type IpHeader } from './ip.js';
-import { decodeSll, decodeSll2 } from './linux-sll.js';
-import { type DecodeFailure, type DecodeResult, unknown } from './result.js';
+import { decodeLink } from './link-layer.js';
+import type { DecodeFailure, DecodeResult } from './result.js';
 import { decodeUdp } from './udp.js';
 import { decodeVxlan } from './vxlan.js';
 
@@ -85,34 +83,4 @@ export function locateTunnel(
     };
   }
   return NOT_A_TUNNEL;
-}
-
-type LinkResult = { ok: true; ethertype: number; payloadOffset: number; packetType: number } | DecodeFailure;
-
-function decodeLink(linkType: number, bytes: Uint8Array): LinkResult | undefined {
-  switch (linkType) {
-    case LINKTYPE.ETHERNET: {
-      const eth = decodeEthernet(bytes);
-      return eth.ok
-        ? { ok: true, ethertype: eth.ethertype, payloadOffset: eth.payloadOffset, packetType: 0 }
-        : eth;
-    }
-    case LINKTYPE.LINUX_SLL:
-    case LINKTYPE.LINUX_SLL2: {
-      const sll = linkType === LINKTYPE.LINUX_SLL ? decodeSll(bytes) : decodeSll2(bytes);
-      return sll.ok
-        ? { ok: true, ethertype: sll.ethertype, payloadOffset: sll.payloadOffset, packetType: sll.packetType }
-        : sll;
-    }
-    case LINKTYPE.RAW:
-    case LINKTYPE.IPV4:
-    case LINKTYPE.IPV6: {
-      if (bytes.length < 1) return unknown('raw', 'empty packet');
-      const version = (bytes[0] as number) >> 4;
-      const ethertype = version === 4 ? ETHERTYPE.IPV4 : version === 6 ? ETHERTYPE.IPV6 : 0;
-      return { ok: true, ethertype, payloadOffset: 0, packetType: 0 };
-    }
-    default:
-      return undefined;
-  }
 }

@@ -11,6 +11,33 @@ export interface FlowSinkStats extends FlowExporterCounters {
   lastError?: string;
 }
 
+interface FlowSink {
+  kind: FlowExportKind;
+  exporter: FlowExporter;
+  sender: UdpFlowSender;
+}
+
+async function openSink(
+  kind: FlowExportKind,
+  target: string,
+  exportPolicy: Policy['export'],
+  samplingInterval: number,
+): Promise<FlowSink> {
+  const sender = await createUdpFlowSender(target, kind);
+  const exporter = new FlowExporter(
+    { send: (datagram) => sender.send(datagram) },
+    {
+      kind,
+      samplingInterval,
+      timeouts: {
+        activeMs: (exportPolicy?.activeTimeoutSeconds ?? 1800) * 1000,
+        inactiveMs: (exportPolicy?.inactiveTimeoutSeconds ?? 15) * 1000,
+      },
+    },
+  );
+  return { kind, exporter, sender };
+}
+
 /** The policy's flow export: one exporter and UDP sender per `--ipfix` / `--netflow9` target. */
 export class FlowSinks {
   private constructor(
@@ -22,21 +49,13 @@ export class FlowSinks {
       ...(exportPolicy?.ipfix ?? []).map((t): [FlowExportKind, string] => ['ipfix', t]),
       ...(exportPolicy?.netflow9 ?? []).map((t): [FlowExportKind, string] => ['netflow9', t]),
     ];
-    const sinks = [];
-    for (const [kind, target] of targets) {
-      const sender = await createUdpFlowSender(target, kind);
-      const exporter = new FlowExporter(
-        { send: (datagram) => sender.send(datagram) },
-        {
-          kind,
-          samplingInterval,
-          timeouts: {
-            activeMs: (exportPolicy?.activeTimeoutSeconds ?? 1800) * 1000,
-            inactiveMs: (exportPolicy?.inactiveTimeoutSeconds ?? 15) * 1000,
-          },
-        },
-      );
-      sinks.push({ kind, exporter, sender });
+    const sinks: FlowSink[] = [];
+    try {
+      for (const [kind, target] of targets)
+        sinks.push(await openSink(kind, target, exportPolicy, samplingInterval));
+    } catch (error) {
+      for (const { sender } of sinks) await sender.close(); // the collectors opened before the bad one
+      throw error;
     }
     return new FlowSinks(sinks);
   }

@@ -14,6 +14,7 @@ const MAX_IN_FLIGHT_DATAGRAMS = 4096;
 const MAX_TCP_BACKLOG = 16 << 20;
 const RECONNECT_MS = 5000;
 const CONNECT_WAIT_MS = 3000;
+const CLOSE_WAIT_MS = 2000;
 
 export interface ForwarderStats {
   url: string;
@@ -35,19 +36,33 @@ interface Forwarder {
 
 /** `--forward URL` (repeatable): re-encapsulates the processed stream to other tools. */
 export function openForwarders(specs: Array<{ url: string; filter?: string | undefined }>): Forwarder[] {
-  return specs.map(({ url, filter }) => {
+  // Everything that can be wrong with a spec is found before any socket is opened.
+  const parsed = specs.map(({ url, filter }) => {
     const target = parseForwardTarget(url);
     const expression = filter ?? new URL(url).searchParams.get('filter') ?? undefined;
-    const compiled = expression ? compileCaptureFilter(expression, LINKTYPE.ETHERNET) : undefined;
-    const counters: ForwarderStats = { url, forwarded: 0, filteredOut: 0, dropped: 0 };
-    const transport =
-      target.kind === 'vxlan'
-        ? vxlanTransport(target, counters)
-        : target.kind === 'gre'
-          ? greTransport(target, counters)
-          : pcapOverIpTransport(target, counters);
-    return withFilter(compiled, counters, transport);
+    return {
+      url,
+      target,
+      filter: expression ? compileCaptureFilter(expression, LINKTYPE.ETHERNET) : undefined,
+    };
   });
+  const opened: Forwarder[] = [];
+  try {
+    for (const { url, target, filter } of parsed) {
+      const counters: ForwarderStats = { url, forwarded: 0, filteredOut: 0, dropped: 0 };
+      opened.push(withFilter(filter, counters, openTransport(target, counters)));
+    }
+  } catch (error) {
+    for (const forwarder of opened) void forwarder.close(); // e.g. GRE without CAP_NET_RAW after a VXLAN target
+    throw error;
+  }
+  return opened;
+}
+
+function openTransport(target: ForwardTarget, counters: ForwarderStats): Transport {
+  if (target.kind === 'vxlan') return vxlanTransport(target, counters);
+  if (target.kind === 'gre') return greTransport(target, counters);
+  return pcapOverIpTransport(target, counters);
 }
 
 type Transport = {
@@ -135,8 +150,10 @@ function greTransport(target: Extract<ForwardTarget, { kind: 'gre' }>, counters:
       packet.writeUInt16BE(protocol, 2);
       if (target.key !== undefined) packet.writeUInt32BE(target.key, 4);
       packet.set(data, 4 + keyLength);
-      if (addon.greSend(fd, family, target.host, packet) < 0) counters.dropped++;
-      else counters.forwarded++;
+      if (addon.greSend(fd, family, target.host, packet) < 0) {
+        counters.dropped++;
+        counters.lastError = 'socket buffer full, or the packet is too large for the path';
+      } else counters.forwarded++;
     },
     close: async () => addon.greClose(fd),
   };
@@ -190,8 +207,10 @@ function pcapOverIpTransport(
       record.writeUInt32LE(Math.min(999_999, Math.round((seconds - whole) * 1e6)), 4);
       record.writeUInt32LE(frame.length, 8);
       record.writeUInt32LE(originalLength + (frame.length - data.length), 12);
-      socket.write(Buffer.concat([record, frame]));
-      counters.forwarded++;
+      socket.write(Buffer.concat([record, frame]), (error) => {
+        if (error) counters.dropped++;
+        else counters.forwarded++;
+      });
     },
     close: () =>
       new Promise((resolve) => {
@@ -202,7 +221,15 @@ function pcapOverIpTransport(
           resolve();
           return;
         }
-        socket.end(() => resolve());
+        // A receiver that stopped reading must not hold the capture open: what it has not taken
+        // within CLOSE_WAIT_MS is dropped (each queued write's callback counts it).
+        const s = socket;
+        const giveUp = setTimeout(() => s.destroy(), CLOSE_WAIT_MS);
+        s.once('close', () => {
+          clearTimeout(giveUp);
+          resolve();
+        });
+        s.end();
       }),
   };
 }

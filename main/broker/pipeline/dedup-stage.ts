@@ -1,6 +1,5 @@
-import { LINKTYPE } from '../../capture/linktype.js';
-import { decodeEthernet } from '../decode/ethernet.js';
 import { ETHERTYPE } from '../decode/ethertype.js';
+import { decodeLink } from '../decode/link-layer.js';
 import type { PipelinePacket, Stage } from './stage.js';
 
 /**
@@ -57,14 +56,11 @@ const IPV6_IGNORED = [7];
 export function fingerprint(linkType: number, data: Uint8Array, originalLength: number): number {
   let start = 0;
   let ignored: number[] = [];
-  if (linkType === LINKTYPE.ETHERNET) {
-    const eth = decodeEthernet(data);
-    if (eth.ok && (eth.ethertype === ETHERTYPE.IPV4 || eth.ethertype === ETHERTYPE.IPV6)) {
-      start = eth.payloadOffset;
-      ignored = eth.ethertype === ETHERTYPE.IPV4 ? IPV4_IGNORED : IPV6_IGNORED;
-    }
-  } else if (linkType === LINKTYPE.RAW && data.length > 0) {
-    ignored = (data[0] as number) >> 4 === 4 ? IPV4_IGNORED : IPV6_IGNORED;
+  // The link header (MACs; SLL's packet type and ifindex) differs between the two sightings.
+  const link = decodeLink(linkType, data);
+  if (link?.ok && (link.ethertype === ETHERTYPE.IPV4 || link.ethertype === ETHERTYPE.IPV6)) {
+    start = link.payloadOffset;
+    ignored = link.ethertype === ETHERTYPE.IPV4 ? IPV4_IGNORED : IPV6_IGNORED;
   }
   let h1 = 0x811c9dc5 ^ originalLength;
   let h2 = 0x01000193 ^ (data.length - start);

@@ -1,7 +1,7 @@
-import { LINKTYPE } from '../../capture/linktype.js';
-import { decodeEthernet, readU16 } from '../decode/ethernet.js';
+import { readU16 } from '../decode/ethernet.js';
 import { ETHERTYPE } from '../decode/ethertype.js';
 import { decodeIpv6, IPPROTO } from '../decode/ip.js';
+import { decodeLink } from '../decode/link-layer.js';
 
 /** Where the layers of a frame start, for masking anchors. Absent layers are undefined. */
 export interface TransportLayout {
@@ -18,18 +18,10 @@ export interface TransportLayout {
  * IP length) still has anchors. Every read is bounds-checked against the captured bytes.
  */
 export function transportLayout(linkType: number, data: Uint8Array): TransportLayout {
-  let l3: number | undefined;
-  let ethertype: number | undefined;
-  if (linkType === LINKTYPE.ETHERNET) {
-    const eth = decodeEthernet(data);
-    if (!eth.ok) return {};
-    l3 = eth.payloadOffset;
-    ethertype = eth.ethertype;
-  } else if (linkType === LINKTYPE.RAW && data.length > 0) {
-    l3 = 0;
-    ethertype = (data[0] as number) >> 4 === 6 ? ETHERTYPE.IPV6 : ETHERTYPE.IPV4;
-  }
-  if (l3 === undefined) return {};
+  const link = decodeLink(linkType, data);
+  if (!link?.ok) return {};
+  const l3 = link.payloadOffset;
+  const ethertype = link.ethertype;
   const ip =
     ethertype === ETHERTYPE.IPV4
       ? ipv4Layout(data, l3)
@@ -59,7 +51,13 @@ function ipv4Layout(data: Uint8Array, l3: number): IpLayout | undefined {
   if (data.length < l3 + 20 || (data[l3] as number) >> 4 !== 4) return undefined;
   const headerLength = ((data[l3] as number) & 0x0f) * 4;
   if (headerLength < 20 || (readU16(data, l3 + 6) & 0x1fff) !== 0) return undefined; // later fragments have no L4
-  return { l4: l3 + headerLength, protocol: data[l3 + 9] as number, end: l3 + readU16(data, l3 + 2) };
+  // Total length 0 is what a TSO/BIG TCP super-packet carries: the captured bytes are the packet.
+  const totalLength = readU16(data, l3 + 2);
+  return {
+    l4: l3 + headerLength,
+    protocol: data[l3 + 9] as number,
+    end: totalLength === 0 ? data.length : l3 + totalLength,
+  };
 }
 
 function ipv6Layout(data: Uint8Array, l3: number): IpLayout | undefined {

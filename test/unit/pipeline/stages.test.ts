@@ -125,3 +125,27 @@ describe('mask', () => {
     );
   });
 });
+
+describe('other link types (tcpdump -i any captures read with -r)', () => {
+  /** The same Ethernet frame's IP packet behind a Linux cooked (SLL2) header. */
+  const sll2 = (frame: Uint8Array, ifindex: number, packetType: number) => {
+    const header = Buffer.alloc(20);
+    header.writeUInt16BE(0x0800, 0);
+    header.writeUInt32BE(ifindex, 4);
+    header.writeUInt8(packetType, 10);
+    return new Uint8Array(Buffer.concat([header, frame.subarray(14)]));
+  };
+
+  it('masks payloads behind SLL2 headers too', () => {
+    const stage = new MaskStage({ regex: ['secret'], ranges: [], fill: 0x2a });
+    const p = packet(sll2(udpFrame('a secret here'), 3, 0), 0, 276);
+    stage.apply(p);
+    expect(Buffer.from(p.data).toString('latin1')).toContain('a ****** here');
+  });
+
+  it('de-duplicates the in and out copies of an SLL capture (other ifindex and packet type)', () => {
+    const stage = new DedupStage(0.01);
+    expect(stage.apply(packet(sll2(udpFrame('x', { ttl: 64 }), 3, 4), 1, 276))).toBe(true);
+    expect(stage.apply(packet(sll2(udpFrame('x', { ttl: 63 }), 7, 0), 1.001, 276))).toBe(false);
+  });
+});
