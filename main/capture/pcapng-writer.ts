@@ -58,7 +58,6 @@ export class PcapngWriter {
   private readonly finishing: Promise<void>[] = [];
   /** Bytes written into the current file, including what is still buffered. */
   fileBytes = 0;
-  totalBytes = 0;
   droppedPackets = 0;
   currentPath: string;
 
@@ -112,7 +111,6 @@ export class PcapngWriter {
       extraOptions,
     );
     this.fileBytes += size;
-    this.totalBytes += size;
     if (this.shouldRotate()) this.rotateOrFinish();
     return true;
   }
@@ -235,7 +233,6 @@ export class PcapngWriter {
     bytes.copy(this.chunk, this.used);
     this.used += bytes.length;
     this.fileBytes += bytes.length;
-    this.totalBytes += bytes.length;
   }
 
   private reserve(size: number): void {

@@ -1,20 +1,11 @@
-import { decodeEthernet, readU16 } from '../decode/ethernet.js';
+import { readU16 } from '../decode/ethernet.js';
 import { ETHERTYPE } from '../decode/ethertype.js';
 import { decodeIpv4, decodeIpv6, IPPROTO, type IpHeader } from '../decode/ip.js';
-import { decodeSll, decodeSll2 } from '../decode/linux-sll.js';
+import { decodeLink } from '../decode/link-layer.js';
+import type { FlowKeyFields } from './flow-record.js';
 
 /** What the flow cache needs from one frame: its flow key and what it adds to the flow. */
-export interface FlowPacket {
-  ipVersion: 4 | 6;
-  /** Views into the frame (or a scratch buffer): valid until the next parse; copy to keep. */
-  src: Uint8Array;
-  dst: Uint8Array;
-  protocol: number;
-  /** TCP/UDP ports; ICMP/ICMPv6: 0 and type × 256 + code (softflowd, like Cisco routers). */
-  srcPort: number;
-  dstPort: number;
-  /** Outermost 802.1Q/802.1ad VLAN ID, 0 when untagged. */
-  vlan: number;
+export interface FlowPacket extends FlowKeyFields {
   tcpFlags: number;
   tos: number;
   /** Frame length minus the link header: what softflowd counts (Ethernet padding included). */
@@ -82,31 +73,11 @@ interface LinkHeader {
 
 /** Where the IP header starts, for the link types the broker carries; undefined: not IP. */
 function linkHeader(linkType: number, data: Uint8Array): LinkHeader | 'malformed' | undefined {
-  switch (linkType) {
-    case 1: {
-      const ethernet = decodeEthernet(data);
-      if (!ethernet.ok) return 'malformed';
-      return ipOf(ethernet.ethertype, ethernet.payloadOffset, ethernet.vlans[0] ?? 0);
-    }
-    case 101: {
-      // Raw IP: the version nibble tells IPv4 from IPv6.
-      if (data.length < 1) return 'malformed';
-      const version = (data[0] as number) >> 4;
-      return version === 4 || version === 6 ? { ipVersion: version, offset: 0, vlan: 0 } : 'malformed';
-    }
-    case 228:
-      return { ipVersion: 4, offset: 0, vlan: 0 };
-    case 229:
-      return { ipVersion: 6, offset: 0, vlan: 0 };
-    case 113:
-    case 276: {
-      const sll = linkType === 113 ? decodeSll(data) : decodeSll2(data);
-      if (!sll.ok) return 'malformed';
-      return ipOf(sll.ethertype, sll.payloadOffset, 0);
-    }
-    default:
-      return undefined;
-  }
+  const link = decodeLink(linkType, data);
+  if (link === undefined) return undefined;
+  // A raw-IP packet whose version nibble is neither 4 nor 6 has EtherType 0 here.
+  if (!link.ok || link.ethertype === 0) return 'malformed';
+  return ipOf(link.ethertype, link.payloadOffset, link.vlan);
 }
 
 function ipOf(ethertype: number, offset: number, vlan: number): LinkHeader | undefined {

@@ -3,17 +3,21 @@
  * The cache keeps a flow bidirectionally (like softflowd) and exports one record per direction
  * that carried packets.
  */
-export interface FlowRecord {
+/** The key fields a frame and its flow record share. */
+export interface FlowKeyFields {
   ipVersion: 4 | 6;
-  /** 4 or 16 bytes, owned by the record. */
+  /** 4 or 16 bytes (in a FlowPacket a view valid until the next parse; in a record its own copy). */
   src: Uint8Array;
   dst: Uint8Array;
   protocol: number;
-  /** For ICMP/ICMPv6: 0 and type × 256 + code, the Cisco convention softflowd follows. */
+  /** TCP/UDP ports; ICMP/ICMPv6: 0 and type × 256 + code, the Cisco convention softflowd follows. */
   srcPort: number;
   dstPort: number;
   /** Outermost 802.1Q/802.1ad VLAN ID; 0 when the frame was untagged. */
   vlan: number;
+}
+
+export interface FlowRecord extends FlowKeyFields {
   packets: number;
   /** IP header and payload as softflowd counts them: frame length minus the link header. */
   octets: number;
