@@ -1,0 +1,28 @@
+import http from 'node:http';
+
+/** /healthz (process alive) and /readyz (ready to mirror) for the kubelet's probes. */
+export interface HealthServer {
+  setReady(ready: boolean, why: string): void;
+  close(): Promise<void>;
+}
+
+export async function startHealthServer(port: number, host = '0.0.0.0'): Promise<HealthServer> {
+  let ready = false;
+  let reason = 'starting';
+  const server = http.createServer((req, res) => {
+    const ok = req.url === '/healthz' || (req.url === '/readyz' && ready);
+    res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' });
+    res.end(`${ok ? 'ok' : reason}\n`);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  return {
+    setReady(value, why) {
+      ready = value;
+      reason = why;
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,81 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeError, toKubeError } from './kube-error.js';
+
+/**
+ * Requests with any verb against the API server, with the kubeconfig's credentials
+ * (`applyToHTTPSOptions` per request, so exec plugins and token files refresh). Like the
+ * inventory's GETs, it uses node:https: client-node 2's own fetch (undici 8) needs a newer Node.
+ */
+export interface ApiRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  /** User's view of the operation, for error messages ("create the DaemonSet"). */
+  doing: string;
+  body?: unknown;
+  contentType?: string;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export function apiServer(kubeConfig: KubeConfig): string {
+  const cluster = kubeConfig.getCurrentCluster();
+  if (!cluster) throw new KubeError('kubeconfig', 'the kubeconfig has no current cluster; pick a context');
+  return cluster.server.replace(/\/+$/, '');
+}
+
+/** Sends the request; resolves with the parsed JSON body on 2xx, throws a classified KubeError otherwise. */
+export async function apiRequest<T = unknown>(kubeConfig: KubeConfig, request: ApiRequest): Promise<T> {
+  const server = apiServer(kubeConfig);
+  const options: https.RequestOptions = {};
+  try {
+    await kubeConfig.applyToHTTPSOptions(options);
+  } catch (error) {
+    throw new KubeError('kubeconfig', `cannot ${request.doing}: ${(error as Error).message}`);
+  }
+  const url = new URL(server + request.path);
+  const payload = request.body === undefined ? undefined : JSON.stringify(request.body);
+  const send = url.protocol === 'http:' ? http.request : https.request;
+  const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = send(url, {
+      ...options,
+      method: request.method,
+      signal: request.signal,
+      timeout: request.timeoutMs ?? 30_000,
+      headers: {
+        ...(options.headers ?? {}),
+        Accept: 'application/json',
+        ...(payload ? { 'Content-Type': request.contentType ?? 'application/json' } : {}),
+      },
+    });
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+      );
+      res.on('error', reject);
+    });
+    req.on('timeout', () =>
+      req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })),
+    );
+    req.on('error', reject);
+    req.end(payload);
+  }).catch((error: unknown) => {
+    throw toKubeError(error, request.doing, server);
+  });
+  if (status < 200 || status >= 300) throw toKubeError({ code: status, body: text }, request.doing, server);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** `path?k=v&…`, skipping undefined values. */
+export function withQuery(
+  path: string,
+  query: Record<string, string | number | boolean | undefined>,
+): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+  const text = params.toString();
+  return text ? `${path}?${text}` : path;
+}
