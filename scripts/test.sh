@@ -7,6 +7,14 @@ npm ci --no-audit --no-fund
 npm run build
 npm run lint
 npm run typecheck
+# The cluster tests run against the lab: a real control plane whose nodes are network namespaces.
+# It needs root; without it those tests say why they cannot run.
+if [[ $(id -u) -eq 0 ]]; then
+  trap 'npm run -s lab -- down || true' EXIT
+  npm run -s lab -- up
+else
+  echo "clustertap: not root: the lab (and the cluster tests) cannot start here" >&2
+fi
 report=$(mktemp)
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile="$report" || status=$?

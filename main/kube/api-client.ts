@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeError, toKubeError } from './kube-error.js';
+import type { KubeconfigClient } from './kubeconfig/connection.js';
 
 /**
  * Requests with any verb against the API server, with the kubeconfig's credentials
@@ -19,14 +19,14 @@ export interface ApiRequest {
   timeoutMs?: number;
 }
 
-export function apiServer(kubeConfig: KubeConfig): string {
+export function apiServer(kubeConfig: KubeconfigClient): string {
   const cluster = kubeConfig.getCurrentCluster();
   if (!cluster) throw new KubeError('kubeconfig', 'the kubeconfig has no current cluster; pick a context');
   return cluster.server.replace(/\/+$/, '');
 }
 
 /** Sends the request; resolves with the parsed JSON body on 2xx, throws a classified KubeError otherwise. */
-export async function apiRequest<T = unknown>(kubeConfig: KubeConfig, request: ApiRequest): Promise<T> {
+export async function apiRequest<T = unknown>(kubeConfig: KubeconfigClient, request: ApiRequest): Promise<T> {
   const server = apiServer(kubeConfig);
   const options: https.RequestOptions = {};
   try {

@@ -1,5 +1,5 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import { apiRequest, withQuery } from '../api-client.js';
+import type { KubeconfigClient } from '../kubeconfig/connection.js';
 import type { KubeObject } from './manifests.js';
 import { objectPath } from './object-paths.js';
 
@@ -14,7 +14,7 @@ export function describeObject(object: KubeObject): string {
  * Server-side apply: idempotent, so a deploy interrupted by an API-server restart is simply
  * applied again. `force` takes over fields another manager set on *our* objects only.
  */
-export async function applyObject(kubeConfig: KubeConfig, object: KubeObject): Promise<KubeObject> {
+export async function applyObject(kubeConfig: KubeconfigClient, object: KubeObject): Promise<KubeObject> {
   return apiRequest<KubeObject>(kubeConfig, {
     method: 'PATCH',
     path: withQuery(objectPath(object.kind, object.metadata.name, object.metadata.namespace), {

@@ -1,6 +1,6 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import { apiRequest } from '../api-client.js';
 import { KubeError } from '../kube-error.js';
+import type { KubeconfigClient } from '../kubeconfig/connection.js';
 import { applyObject, describeObject } from './apply.js';
 import { type KubeObject, selectedNamespaces, sessionObjects } from './manifests.js';
 import { objectPath } from './object-paths.js';
@@ -42,7 +42,7 @@ const API_RETRY_BUDGET_MS = 90_000;
 
 /** Waits for a terminating namespace of an earlier run with the same session id to disappear. */
 async function awaitNamespaceGone(
-  kubeConfig: KubeConfig,
+  kubeConfig: KubeconfigClient,
   namespace: string,
   onEvent: DeployOptions['onEvent'],
 ) {
@@ -75,7 +75,7 @@ function summarize(nodes: NodeProgress[]): string {
 }
 
 async function awaitAgents(
-  kubeConfig: KubeConfig,
+  kubeConfig: KubeconfigClient,
   options: DeployOptions,
   nodes: string[],
 ): Promise<NodeProgress[]> {
@@ -120,7 +120,10 @@ async function awaitAgents(
  * agent until Ready. Any failure after the first change rolls everything back, so a failed
  * deploy leaves nothing behind.
  */
-export async function deploySession(kubeConfig: KubeConfig, options: DeployOptions): Promise<Deployment> {
+export async function deploySession(
+  kubeConfig: KubeconfigClient,
+  options: DeployOptions,
+): Promise<Deployment> {
   const { session, onEvent } = options;
   const step = (message: string) => onEvent({ type: 'step', message });
   step('resolving the selection');

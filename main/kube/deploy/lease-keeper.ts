@@ -1,5 +1,5 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeError } from '../kube-error.js';
+import type { KubeconfigClient } from '../kubeconfig/connection.js';
 import { applyObject } from './apply.js';
 import { leaseObject } from './manifests.js';
 import type { TapSession } from './session.js';
@@ -15,7 +15,7 @@ export interface LeaseKeeper {
  * three does not stop a capture.
  */
 export function keepLease(
-  kubeConfig: KubeConfig,
+  kubeConfig: KubeconfigClient,
   session: TapSession,
   holder: string,
   onError: (error: KubeError) => void,

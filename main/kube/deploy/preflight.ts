@@ -1,6 +1,6 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import { apiRequest } from '../api-client.js';
 import { KubeError } from '../kube-error.js';
+import type { KubeconfigClient } from '../kubeconfig/connection.js';
 import type { KubeObject } from './manifests.js';
 
 /** One permission: "verb resource(.group) in namespace". */
@@ -63,7 +63,7 @@ interface AccessReview {
   status?: { allowed?: boolean; denied?: boolean; reason?: string };
 }
 
-async function allowed(kubeConfig: KubeConfig, p: Permission): Promise<boolean> {
+async function allowed(kubeConfig: KubeconfigClient, p: Permission): Promise<boolean> {
   const review = await apiRequest<AccessReview>(kubeConfig, {
     method: 'POST',
     path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
@@ -80,7 +80,7 @@ async function allowed(kubeConfig: KubeConfig, p: Permission): Promise<boolean> 
 }
 
 /** Who the API server thinks we are, for the message ("you (lab-viewer) may not …"). */
-export async function whoAmI(kubeConfig: KubeConfig): Promise<string | undefined> {
+export async function whoAmI(kubeConfig: KubeconfigClient): Promise<string | undefined> {
   try {
     const review = await apiRequest<{ status?: { userInfo?: { username?: string } } }>(kubeConfig, {
       method: 'POST',
@@ -95,7 +95,7 @@ export async function whoAmI(kubeConfig: KubeConfig): Promise<string | undefined
 }
 
 /** Checks every permission before anything changes; throws KubeError('forbidden') naming each missing one. */
-export async function preflight(kubeConfig: KubeConfig, permissions: Permission[]): Promise<void> {
+export async function preflight(kubeConfig: KubeconfigClient, permissions: Permission[]): Promise<void> {
   const results = await Promise.all(permissions.map(async (p) => ({ p, ok: await allowed(kubeConfig, p) })));
   const missing = results.filter((r) => !r.ok).map((r) => r.p);
   if (missing.length === 0) return;

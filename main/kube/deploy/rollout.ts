@@ -1,5 +1,5 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import { apiRequest, withQuery } from '../api-client.js';
+import type { KubeconfigClient } from '../kubeconfig/connection.js';
 import { sessionNames, sessionSelector } from './session.js';
 
 /** Where one node's agent is, in the user's words. */
@@ -103,7 +103,7 @@ export function podProgress(node: string, pod: AgentPod): NodeProgress {
 
 /** One look at the rollout: a progress entry for every target node. */
 export async function observeRollout(
-  kubeConfig: KubeConfig,
+  kubeConfig: KubeconfigClient,
   sessionId: string,
   nodes: string[],
 ): Promise<NodeProgress[]> {

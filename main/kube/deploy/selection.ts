@@ -1,6 +1,6 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import { apiRequest, withQuery } from '../api-client.js';
 import { KubeError } from '../kube-error.js';
+import type { KubeconfigClient } from '../kubeconfig/connection.js';
 import type { TapSession } from './session.js';
 
 interface PodItem {
@@ -14,7 +14,7 @@ export interface ResolvedSelection {
   nodes: string[];
 }
 
-async function checkNamespace(kubeConfig: KubeConfig, namespace: string): Promise<void> {
+async function checkNamespace(kubeConfig: KubeconfigClient, namespace: string): Promise<void> {
   const ns = await apiRequest<{ status?: { phase?: string } }>(kubeConfig, {
     method: 'GET',
     path: `/api/v1/namespaces/${encodeURIComponent(namespace)}`,
@@ -40,7 +40,7 @@ async function checkNamespace(kubeConfig: KubeConfig, namespace: string): Promis
  * Host-network pods share the node's interfaces and cannot be tapped per pod; they are left out.
  */
 export async function resolveSelection(
-  kubeConfig: KubeConfig,
+  kubeConfig: KubeconfigClient,
   session: TapSession,
 ): Promise<ResolvedSelection> {
   const { namespaces, labelSelector, pods: named } = session.selection;

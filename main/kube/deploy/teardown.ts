@@ -1,6 +1,6 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import { apiRequest, withQuery } from '../api-client.js';
 import { KubeError } from '../kube-error.js';
+import type { KubeconfigClient } from '../kubeconfig/connection.js';
 import { collectionPath, objectPath } from './object-paths.js';
 import { allSessionsSelector, SESSION_LABEL, sessionNames, sessionSelector } from './session.js';
 import { SESSION_CONFIG_KEY, SessionConfigSchema } from './session-config.js';
@@ -25,7 +25,7 @@ const OWNED_KINDS = [
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function deleteIfPresent(
-  kubeConfig: KubeConfig,
+  kubeConfig: KubeconfigClient,
   kind: string,
   name: string,
   namespace?: string,
@@ -45,7 +45,7 @@ async function deleteIfPresent(
 
 /** Every object (of the kinds a session owns) carrying `selector`, cluster-wide. */
 export async function listOwned(
-  kubeConfig: KubeConfig,
+  kubeConfig: KubeconfigClient,
   selector: string,
 ): Promise<Array<Listed & { kind: string }>> {
   const lists = await Promise.all(
@@ -62,7 +62,7 @@ export async function listOwned(
 }
 
 /** Sessions present on the cluster, from the labels of their namespaces. */
-export async function listSessions(kubeConfig: KubeConfig): Promise<string[]> {
+export async function listSessions(kubeConfig: KubeconfigClient): Promise<string[]> {
   const list = await apiRequest<{ items: Listed[] }>(kubeConfig, {
     method: 'GET',
     path: withQuery(collectionPath('Namespace'), { labelSelector: allSessionsSelector }),
@@ -76,7 +76,7 @@ export async function listSessions(kubeConfig: KubeConfig): Promise<string[]> {
 }
 
 /** Namespaces the session bound pod access in, from its ConfigMap (absent if deploy never got there). */
-async function sessionNamespaces(kubeConfig: KubeConfig, sessionId: string): Promise<string[]> {
+async function sessionNamespaces(kubeConfig: KubeconfigClient, sessionId: string): Promise<string[]> {
   const n = sessionNames(sessionId);
   try {
     const cm = await apiRequest<{ data?: Record<string, string> }>(kubeConfig, {
@@ -100,7 +100,7 @@ async function sessionNamespaces(kubeConfig: KubeConfig, sessionId: string): Pro
  * deploy that crashed half-way is cleaned up too.
  */
 export async function teardownSession(
-  kubeConfig: KubeConfig,
+  kubeConfig: KubeconfigClient,
   sessionId: string,
   progress: (line: string) => void,
   timeoutMs = 120_000,

@@ -1,0 +1,48 @@
+import { Command } from 'commander';
+import { allSessionStatus, type SessionStatus, sessionStatus } from '../kube/deploy/session-status.js';
+import {
+  type KubeconfigFlags,
+  kubeconfigSource,
+  loadKubeconfig,
+  withKubeconfigOptions,
+} from '../kube/kubeconfig/index.js';
+import { formatNode } from './deploy-command.js';
+
+interface StatusFlags extends KubeconfigFlags {
+  session?: string;
+  json: boolean;
+}
+
+function describe(s: SessionStatus): string {
+  const lines = [`session ${s.sessionId}${s.terminating ? ' (terminating)' : ''}  namespace ${s.namespace}`];
+  if (s.config)
+    lines.push(
+      `  collector ${s.config.collector.address}:${s.config.collector.port} (${s.config.transport}), selection ${JSON.stringify(s.config.selection)}`,
+    );
+  const lease = s.lease
+    ? `lease held by ${s.lease.holder}, renewed ${s.lease.renewedSecondsAgo} s ago${s.lease.expired ? ` — EXPIRED (TTL ${s.lease.ttlSeconds} s): agents are not mirroring` : ''}`
+    : 'no lease';
+  lines.push(`  agents ${s.agents.ready}/${s.agents.desired} ready; ${lease}`);
+  for (const n of s.nodes) lines.push(`  ${formatNode(n)}`);
+  return lines.join('\n');
+}
+
+export function statusCommand(): Command {
+  return withKubeconfigOptions(new Command('status'))
+    .description('Show the ClusterTap sessions on a cluster: agents per node, Lease, collector.')
+    .option('--session <ID>', 'only this session')
+    .option('--json', 'print JSON on stdout', false)
+    .action(async (flags: StatusFlags) => {
+      const loaded = loadKubeconfig(kubeconfigSource(flags));
+      const sessions = flags.session
+        ? [await sessionStatus(loaded.kubeConfig, flags.session)]
+        : await allSessionStatus(loaded.kubeConfig);
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify({ context: loaded.context, sessions })}\n`);
+        return;
+      }
+      if (sessions.length === 0)
+        process.stdout.write(`no ClusterTap sessions on context ${loaded.context}\n`);
+      for (const s of sessions) process.stdout.write(`${describe(s)}\n`);
+    });
+}
