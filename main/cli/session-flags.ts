@@ -1,3 +1,4 @@
+import net from 'node:net';
 import type { Command } from 'commander';
 import { UsageError } from '../broker/allow-list.js';
 import { DEFAULT_VXLAN_PORT } from '../broker/sources/listen-address.js';
@@ -49,10 +50,11 @@ export function withSessionOptions(command: Command): Command {
 
 /** ADDR, ADDR:PORT or [V6]:PORT. */
 export function parseCollector(text: string): { address: string; port: number } {
-  const match =
-    /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+))(?::(\d{1,5}))?$/.exec(text) ?? /^([0-9a-fA-F:]+)$/.exec(text);
-  if (!match) throw new UsageError(`--collector: expected ADDR[:PORT] or [IPv6]:PORT, got "${text}"`);
-  const address = match[1] ?? match[2] ?? text;
+  if (net.isIPv6(text)) return { address: text, port: DEFAULT_VXLAN_PORT };
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+))(?::(\d{1,5}))?$/.exec(text);
+  const address = match?.[1] ?? match?.[2];
+  if (!match || !address || (match[1] && !net.isIPv6(address)))
+    throw new UsageError(`--collector: expected ADDR[:PORT] or [IPv6]:PORT, got "${text}"`);
   const port = match[3] ? Number(match[3]) : DEFAULT_VXLAN_PORT;
   if (port < 1 || port > 65535) throw new UsageError(`--collector: port ${port} is out of range`);
   return { address, port };

@@ -38,6 +38,8 @@ function requireRoot(): void {
 
 /** Builds the control-plane binaries or reuses the cached ones; the build prints its own progress. */
 function binDir(): string {
+  // A prebuilt set (e.g. a CI cache) skips the build entirely.
+  if (process.env.CLUSTERTAP_LAB_BIN) return path.resolve(process.env.CLUSTERTAP_LAB_BIN);
   const script = path.join(REPO, 'test/lab/build/build-k8s.sh');
   execFileSync('bash', [script], { stdio: ['ignore', 'inherit', 'inherit'] });
   return execFileSync('bash', [script, '--print-bin-dir'], { encoding: 'utf8' }).trim();
