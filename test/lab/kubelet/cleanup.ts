@@ -1,9 +1,17 @@
 import fs from 'node:fs';
 import { deleteCniObjects } from './cni-daemonsets.js';
-import { harnessPaths, type LabState, type Log, POD_NETNS_PREFIX, readLabState } from './config.js';
-import { netnsList, run, runSync, tryRun } from './exec.js';
+import {
+  CNI_LABEL,
+  type CniStyle,
+  harnessPaths,
+  type LabState,
+  type Log,
+  POD_NETNS_PREFIX,
+  readLabState,
+} from './config.js';
+import { netnsList, runSync, tryRun } from './exec.js';
 import { isNotFound, KubeClient } from './kube-client.js';
-import { HOST_ROUTE_PROTO } from './node-network.js';
+import { HOST_ROUTE_PROTO, nodeVethName } from './node-network.js';
 import { killLeftovers, loadRecords } from './pod-records.js';
 
 const NODE_NETNS = /^ctlab-node-\d+$/;
@@ -21,18 +29,24 @@ function killInside(netns: string): void {
 
 /**
  * `--cleanup`: removes every namespace, device, route, file and API object the harness made.
- * Works without state.json (finds its namespaces and veths by their names) and without an API
- * server (skips the API part), and may run any number of times.
+ * Works without an API server (skips the API part) and may run any number of times. With
+ * state.json it touches only what that state names (another harness instance may share the host
+ * and the bridge); without it, it falls back to finding its namespaces and veths by their names.
  */
 export async function cleanup(stateFile: string, log: Log): Promise<void> {
   const state: LabState | undefined = fs.existsSync(stateFile) ? readLabState(stateFile) : undefined;
   const paths = harnessPaths(stateFile);
+  const records = loadRecords(paths.podsDir);
 
-  for (const record of loadRecords(paths.podsDir)) killLeftovers(paths.podsDir, record.uid);
-  const stateNetns = new Set(state?.nodes.map((n) => n.netns) ?? []);
-  const namespaces = netnsList().filter(
-    (ns) => ns.startsWith(POD_NETNS_PREFIX) || NODE_NETNS.test(ns) || stateNetns.has(ns),
-  );
+  for (const record of records) killLeftovers(paths.podsDir, record.uid);
+  const all = netnsList();
+  const ours = state
+    ? new Set([
+        ...state.nodes.map((n) => n.netns),
+        ...records.filter((r) => !r.hostNetwork).map((r) => r.netns),
+      ])
+    : new Set(all.filter((ns) => ns.startsWith(POD_NETNS_PREFIX) || NODE_NETNS.test(ns)));
+  const namespaces = all.filter((ns) => ours.has(ns));
   for (const ns of namespaces) killInside(ns);
   await new Promise((r) => setTimeout(r, 100)); // let the kernel reap them before the namespaces go
   for (const ns of namespaces) await tryRun('ip', ['netns', 'del', ns]);
@@ -40,9 +54,12 @@ export async function cleanup(stateFile: string, log: Log): Promise<void> {
   const hostLinks = (runSync('ip', ['-o', 'link', 'show']) ?? '')
     .split('\n')
     .map((line) => line.split(': ')[1]?.split('@')[0] ?? '')
-    .filter((name) => NODE_VETH.test(name));
+    .filter((name) => (state ? state.nodes.some((n) => nodeVethName(n) === name) : NODE_VETH.test(name)));
   for (const link of hostLinks) await tryRun('ip', ['link', 'del', link]);
-  await tryRun('ip', ['route', 'flush', 'proto', HOST_ROUTE_PROTO]);
+  if (state)
+    for (const node of state.nodes)
+      await tryRun('ip', ['route', 'del', node.podCIDR, 'proto', HOST_ROUTE_PROTO]);
+  else await tryRun('ip', ['route', 'flush', 'proto', HOST_ROUTE_PROTO]);
 
   for (const target of [paths.podsDir, paths.harnessDir, paths.podsFile])
     fs.rmSync(target, { recursive: true, force: true });
@@ -72,25 +89,17 @@ async function cleanupApi(state: LabState, log: Log): Promise<void> {
         await api.request('DELETE', path, undefined, { timeoutMs: 3000 }).catch((e: unknown) => {
           if (!isNotFound(e)) throw e;
         });
-    await deleteCniObjects(api);
-    log(`deleted ${state.nodes.length} Node objects, their Leases and the CNI DaemonSets`);
+    // The CNI DaemonSets go with the last node of their style (another harness may still run some).
+    const left = await api.request<{ items: { metadata: { labels?: Record<string, string> } }[] }>(
+      'GET',
+      `/api/v1/nodes?labelSelector=${encodeURIComponent(CNI_LABEL)}`,
+    );
+    const stylesLeft = new Set(left.items.map((n) => n.metadata.labels?.[CNI_LABEL]));
+    await deleteCniObjects(api, stylesLeft as Set<CniStyle>);
+    log(`deleted ${state.nodes.length} Node objects, their Leases and unused CNI DaemonSets`);
   } catch (e) {
     log(`API cleanup incomplete: ${(e as Error).message}`);
   } finally {
     api.close();
   }
 }
-
-/** Only for tests that make their own node set: is anything of ours left on this host? */
-export function residue(): string[] {
-  const links = (runSync('ip', ['-o', 'link', 'show']) ?? '')
-    .split('\n')
-    .filter((l) => NODE_VETH.test(l.split(': ')[1]?.split('@')[0] ?? ''));
-  const netns = netnsList().filter((ns) => ns.startsWith(POD_NETNS_PREFIX) || NODE_NETNS.test(ns));
-  const routes = (runSync('ip', ['route', 'show', 'proto', HOST_ROUTE_PROTO]) ?? '')
-    .split('\n')
-    .filter(Boolean);
-  return [...links, ...netns, ...routes];
-}
-
-export { run };

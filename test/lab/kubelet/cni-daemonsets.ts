@@ -113,13 +113,17 @@ export async function ensureCniDaemonSets(
   }
 }
 
-/** For --cleanup: every object ensureCniDaemonSets may have made. */
-export async function deleteCniObjects(api: KubeClient): Promise<void> {
+/** For --cleanup: what ensureCniDaemonSets made, except for styles some remaining node still uses. */
+export async function deleteCniObjects(api: KubeClient, stylesInUse: Set<CniStyle>): Promise<void> {
   const paths = [
-    '/apis/apps/v1/namespaces/kube-system/daemonsets/calico-node',
-    '/apis/apps/v1/namespaces/kube-flannel/daemonsets/kube-flannel-ds',
-    '/api/v1/namespaces/kube-flannel/configmaps/kube-flannel-cfg',
-    '/api/v1/namespaces/kube-flannel',
+    ...(stylesInUse.has('calico') ? [] : ['/apis/apps/v1/namespaces/kube-system/daemonsets/calico-node']),
+    ...(stylesInUse.has('flannel')
+      ? []
+      : [
+          '/apis/apps/v1/namespaces/kube-flannel/daemonsets/kube-flannel-ds',
+          '/api/v1/namespaces/kube-flannel/configmaps/kube-flannel-cfg',
+          '/api/v1/namespaces/kube-flannel',
+        ]),
   ];
   for (const path of paths)
     try {

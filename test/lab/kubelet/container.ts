@@ -62,7 +62,10 @@ export class Container {
   restartCount = 0;
   ready = false;
   child: ChildProcess | undefined;
+  /** Crash back-off (CrashLoopBackOff). */
   private backoffMs = 0;
+  /** Back-off while the container cannot even be created (image, volumes, config). */
+  private setupBackoffMs = 0;
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
   private exited: Promise<void> = Promise.resolve();
@@ -109,6 +112,7 @@ export class Container {
       return;
     }
     if (this.stopping) return;
+    this.setupBackoffMs = 0;
     const out = fs.openSync(this.logFile, 'a');
     const [command = 'false', ...args] = plan.argv;
     const child = spawn(command, args, { detached: true, stdio: ['ignore', out, out], env: plan.env });
@@ -150,21 +154,34 @@ export class Container {
         }
         this.lastState = terminated;
         this.restartCount++;
-        this.backoffMs = this.backoffMs ? Math.min(this.backoffMs * 2, BACKOFF_MAX_MS) : BACKOFF_START_MS;
-        const message = `back-off ${this.backoffMs / 1000}s restarting failed container=${this.name} pod=${this.podLabel}`;
+        // Like kubelet: the first restart is immediate, then 10 s, 20 s, … while it keeps crashing.
+        const delay = this.backoffMs;
+        this.backoffMs = delay ? Math.min(delay * 2, BACKOFF_MAX_MS) : BACKOFF_START_MS;
+        if (delay === 0) {
+          void this.start();
+          return;
+        }
+        const message = `back-off ${delay / 1000}s restarting failed container=${this.name} pod=${this.podLabel}`;
         this.state = { waiting: { reason: 'CrashLoopBackOff', message } };
         this.onChange();
-        this.timer = setTimeout(() => void this.start(), this.backoffMs);
+        this.timer = setTimeout(() => void this.start(), delay);
       }),
     );
   }
 
-  /** Image pulls and config errors retry with the same back-off, showing the kubelet's reasons. */
+  /**
+   * Image pulls retry with kubelet's image back-off (10 s doubling to 5 min); volumes and config
+   * with a short one (2 s doubling to 30 s), as they usually just wait for an object to appear.
+   */
   private failedToStart(error: LaunchError): void {
-    this.backoffMs = this.backoffMs ? Math.min(this.backoffMs * 2, BACKOFF_MAX_MS) : BACKOFF_START_MS;
+    const [first, max] =
+      error.reason === 'ErrImagePull' ? [BACKOFF_START_MS, BACKOFF_MAX_MS] : [2000, 30_000];
+    this.setupBackoffMs = this.setupBackoffMs ? Math.min(this.setupBackoffMs * 2, max) : first;
+    const delay = this.setupBackoffMs;
+    const repeated = 'waiting' in this.state && this.state.waiting.message === error.message;
     this.state = { waiting: { reason: error.reason, message: error.message } };
     this.onChange();
-    this.log(`${this.podLabel}: container ${this.name}: ${error.reason}: ${error.message}`);
+    if (!repeated) this.log(`${this.podLabel}: container ${this.name}: ${error.reason}: ${error.message}`);
     if (error.reason === 'ErrImagePull')
       // kubectl shows ErrImagePull right after the attempt, then ImagePullBackOff while waiting.
       this.timer = setTimeout(() => {
@@ -175,9 +192,9 @@ export class Container {
           },
         };
         this.onChange();
-        this.timer = setTimeout(() => void this.start(), this.backoffMs);
+        this.timer = setTimeout(() => void this.start(), delay);
       }, 2000);
-    else this.timer = setTimeout(() => void this.start(), this.backoffMs);
+    else this.timer = setTimeout(() => void this.start(), delay);
   }
 
   setReady(ready: boolean): void {

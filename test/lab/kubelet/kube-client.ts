@@ -2,6 +2,9 @@ import https from 'node:https';
 import { createInterface } from 'node:readline';
 import { KubeConfig } from '@kubernetes/client-node';
 
+/** managedFields name the harness "kubelet", as they name the real one. */
+const USER_AGENT = 'kubelet/v1 (linux/amd64) clustertap-lab';
+
 export class KubeError extends Error {
   constructor(
     readonly status: number,
@@ -66,7 +69,14 @@ export class KubeClient {
         headers: {
           ...(this.options.headers as Record<string, string> | undefined),
           accept: 'application/json',
-          ...(payload ? { 'content-type': opts.contentType ?? 'application/json' } : {}),
+          'user-agent': USER_AGENT,
+          // Always a length: Node sends DELETE bodies without one (no chunking), and they get ignored.
+          ...(payload
+            ? {
+                'content-type': opts.contentType ?? 'application/json',
+                'content-length': Buffer.byteLength(payload),
+              }
+            : {}),
         },
         timeout: opts.timeoutMs ?? 15_000,
       });
@@ -110,6 +120,7 @@ export class KubeClient {
         headers: {
           ...(this.options.headers as Record<string, string> | undefined),
           accept: 'application/json',
+          'user-agent': USER_AGENT,
         },
         signal,
         // The server ends watches after timeoutSeconds and sends bookmarks; silence this long means a dead link.
@@ -125,6 +136,7 @@ export class KubeClient {
         let failure: Error | undefined;
         const finish = () => (failure && !signal.aborted ? reject(failure) : resolve());
         const lines = createInterface({ input: res });
+        lines.on('error', () => undefined); // the response's own 'error' below reports it
         lines.on('line', (line) => {
           if (!line.trim() || failure) return;
           try {

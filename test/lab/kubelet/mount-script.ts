@@ -74,6 +74,6 @@ export function mountArgv(mounts: BindMount[], stage: string, hostname: string):
     );
     if (m.readOnly) stage2.push(`mount -n -o remount,bind,ro ${dst}`);
   }
-  stage2.push('cd /', 'exec "$@"');
+  stage2.push('cd /', 'unset OLDPWD', 'exec "$@"');
   return ['sh', '-c', stage1, stage2.join('\n')];
 }

@@ -15,6 +15,7 @@ import { vtepMac } from './naming.js';
 import { VXLAN, vtepIp } from './node-network.js';
 
 const LEASE_SECONDS = 40;
+const CONDITION_TAINTS = ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'];
 const LEASE_RENEW_MS = 10_000;
 /** Like kubelet's nodeStatusReportFrequency (5 min), shorter: the app sees heartbeats move. */
 const STATUS_REPORT_MS = 60_000;
@@ -179,8 +180,17 @@ export class NodeRegistration {
 
   private async reportStatus(): Promise<void> {
     const status = nodeStatus(this.node, kubeletVersion(this.state), this.since, kubeTime());
-    await this.api.mergePatch(`/api/v1/nodes/${this.node.name}/status`, { status });
+    const node = await this.api.mergePatch<{ spec?: { taints?: { key: string }[] } }>(
+      `/api/v1/nodes/${this.node.name}/status`,
+      { status },
+    );
     this.lastStatus = Date.now();
+    // The TaintNodesByCondition admission plugin gives every new Node the not-ready taint; the
+    // node-lifecycle controller that would lift it once Ready is off in the lab, so we lift it.
+    const taints = node.spec?.taints ?? [];
+    const kept = taints.filter((t) => !CONDITION_TAINTS.includes(t.key));
+    if (kept.length !== taints.length)
+      await this.api.mergePatch(`/api/v1/nodes/${this.node.name}`, { spec: { taints: kept } });
   }
 
   private async renewLease(): Promise<void> {

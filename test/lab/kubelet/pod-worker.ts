@@ -365,7 +365,8 @@ export class PodWorker {
 
   private async periodic(): Promise<void> {
     if (this.phase !== 'running') return;
-    if (Date.now() - this.lastVolumeSync > VOLUME_RESYNC_MS)
+    // Only refresh what running containers see; containers still being created sync on each attempt.
+    if (Date.now() - this.lastVolumeSync > VOLUME_RESYNC_MS && this.containers.some((c) => c.child))
       await this.syncVolumes().catch((e: Error) =>
         this.deps.log(`${this.label}: volume refresh failed: ${e.message}`),
       );
