@@ -41,7 +41,8 @@ describe('session objects', () => {
     expect(container.securityContext.readOnlyRootFilesystem).toBe(true);
     const terms = pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
     expect(terms).toEqual([
-      { matchFields: [{ key: 'metadata.name', operator: 'In', values: ['lab-node-1', 'lab-node-3'] }] },
+      { matchFields: [{ key: 'metadata.name', operator: 'In', values: ['lab-node-1'] }] },
+      { matchFields: [{ key: 'metadata.name', operator: 'In', values: ['lab-node-3'] }] },
     ]);
     expect(ds.spec.selector.matchLabels).toEqual({
       'app.kubernetes.io/part-of': 'clustertap',

@@ -128,13 +128,14 @@ function daemonSet(session: TapSession, config: SessionConfig, nodes: string[]):
           hostNetwork: true,
           dnsPolicy: 'ClusterFirstWithHostNet',
           terminationGracePeriodSeconds: 10,
-          // Only nodes that host selected pods; the app re-applies when that set changes.
+          // Only nodes that host selected pods (one term per node: a metadata.name field
+          // selector takes a single value); the app re-applies when that set changes.
           affinity: {
             nodeAffinity: {
               requiredDuringSchedulingIgnoredDuringExecution: {
-                nodeSelectorTerms: [
-                  { matchFields: [{ key: 'metadata.name', operator: 'In', values: nodes }] },
-                ],
+                nodeSelectorTerms: nodes.map((node) => ({
+                  matchFields: [{ key: 'metadata.name', operator: 'In', values: [node] }],
+                })),
               },
             },
           },
@@ -145,6 +146,8 @@ function daemonSet(session: TapSession, config: SessionConfig, nodes: string[]):
               name: 'agent',
               image: session.agentImage,
               imagePullPolicy: 'IfNotPresent',
+              // A crashing agent's last log lines become its termination message, which deploy shows.
+              terminationMessagePolicy: 'FallbackToLogsOnError',
               args: ['--config', `${SESSION_CONFIG_DIR}/${SESSION_CONFIG_KEY}`],
               env: [
                 fieldEnv('NODE_NAME', 'spec.nodeName'),

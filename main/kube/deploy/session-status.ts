@@ -86,7 +86,9 @@ export async function sessionStatus(
   const terms =
     ds?.spec?.template?.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution
       ?.nodeSelectorTerms;
-  const targetNodes = terms?.[0]?.matchFields?.find((f) => f.key === 'metadata.name')?.values ?? [];
+  const targetNodes = (terms ?? []).flatMap(
+    (term) => term.matchFields?.find((f) => f.key === 'metadata.name')?.values ?? [],
+  );
   const nodes = ds ? await observeRollout(kubeConfig, sessionId, targetNodes) : [];
   const renew = lease?.spec?.renewTime ? parseTime(lease.spec.renewTime) : undefined;
   const ttl = lease?.spec?.leaseDurationSeconds ?? 0;

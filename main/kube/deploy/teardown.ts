@@ -2,6 +2,7 @@ import { apiRequest, withQuery } from '../api-client.js';
 import { KubeError } from '../kube-error.js';
 import type { KubeconfigClient } from '../kubeconfig/connection.js';
 import { collectionPath, objectPath } from './object-paths.js';
+import { withRetry } from './retry.js';
 import { allSessionsSelector, SESSION_LABEL, sessionNames, sessionSelector } from './session.js';
 import { SESSION_CONFIG_KEY, SessionConfigSchema } from './session-config.js';
 
@@ -106,24 +107,29 @@ export async function teardownSession(
   timeoutMs = 120_000,
 ): Promise<void> {
   const n = sessionNames(sessionId);
-  for (const ns of await sessionNamespaces(kubeConfig, sessionId))
-    await deleteIfPresent(kubeConfig, 'RoleBinding', n.podReaderBinding, ns);
-  await deleteIfPresent(kubeConfig, 'ClusterRoleBinding', n.podReaderBinding);
-  await deleteIfPresent(kubeConfig, 'ClusterRole', n.podReader);
-  if (await deleteIfPresent(kubeConfig, 'Namespace', n.namespace))
-    progress(`deleting namespace ${n.namespace}`);
+  // Every call survives an API-server restart: teardown is what must never stop half-way.
+  const retried = <T>(attempt: () => Promise<T>) =>
+    withRetry(attempt, timeoutMs, (e) => progress(`${e.message}; retrying`));
+  const remove = (kind: string, name: string, namespace?: string) =>
+    retried(() => deleteIfPresent(kubeConfig, kind, name, namespace));
+  for (const ns of await retried(() => sessionNamespaces(kubeConfig, sessionId)))
+    await remove('RoleBinding', n.podReaderBinding, ns);
+  await remove('ClusterRoleBinding', n.podReaderBinding);
+  await remove('ClusterRole', n.podReader);
+  if (await remove('Namespace', n.namespace)) progress(`deleting namespace ${n.namespace}`);
   const deadline = Date.now() + timeoutMs;
   let lastCount = -1;
   for (;;) {
-    const left = await listOwned(kubeConfig, sessionSelector(sessionId));
+    const left = await retried(() => listOwned(kubeConfig, sessionSelector(sessionId)));
     if (left.length === 0) return;
     for (const item of left)
       if (!item.metadata.deletionTimestamp)
-        await deleteIfPresent(kubeConfig, item.kind, item.metadata.name, item.metadata.namespace);
+        await remove(item.kind, item.metadata.name, item.metadata.namespace);
     if (left.length !== lastCount) {
-      progress(
-        `waiting for ${left.length} object${left.length === 1 ? '' : 's'} to go: ${left.map((i) => `${i.kind} ${i.metadata.namespace ? `${i.metadata.namespace}/` : ''}${i.metadata.name}`).join(', ')}`,
+      const names = left.map(
+        (i) => `${i.kind} ${i.metadata.namespace ? `${i.metadata.namespace}/` : ''}${i.metadata.name}`,
       );
+      progress(`waiting for ${left.length} object${left.length === 1 ? '' : 's'} to go: ${names.join(', ')}`);
       lastCount = left.length;
     }
     if (Date.now() > deadline)

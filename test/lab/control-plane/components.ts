@@ -17,9 +17,9 @@ export const CLUSTER_CIDR = '10.244.0.0/16';
 /**
  * Controllers the app's objects need (DaemonSet, ServiceAccount tokens, garbage collection,
  * namespace deletion, ...): everything on by default except node lifecycle (our nodes are
- * namespaces that post no kubelet heartbeat it understands) and node IPAM (the harness assigns pod CIDRs).
+ * namespaces; nobody should evict pods from them) and node IPAM (the harness assigns pod CIDRs).
  */
-const CONTROLLERS = '*,-nodelifecycle,-nodeipam,-cloud-node-lifecycle,-route,-service-lb';
+const CONTROLLERS = '*,-node-lifecycle-controller,-node-ipam-controller';
 
 export function etcdSpec(bin: string, labDir: string): DaemonSpec {
   return {
