@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { KubeError, toKubeError } from './kube-error.js';
 import type { KubeconfigClient } from './kubeconfig/connection.js';
+import { forgetExecCredentials } from './kubeconfig/exec-credential.js';
 
 /**
  * Requests with any verb against the API server, with the kubeconfig's credentials
@@ -32,6 +33,8 @@ export async function apiRequest<T = unknown>(kubeConfig: KubeconfigClient, requ
   try {
     await kubeConfig.applyToHTTPSOptions(options);
   } catch (error) {
+    // An exec plugin or expired token says `unauthorized` itself; keep its kind.
+    if (error instanceof KubeError) throw error;
     throw new KubeError('kubeconfig', `cannot ${request.doing}: ${(error as Error).message}`);
   }
   const url = new URL(server + request.path);
@@ -65,6 +68,8 @@ export async function apiRequest<T = unknown>(kubeConfig: KubeconfigClient, requ
   }).catch((error: unknown) => {
     throw toKubeError(error, request.doing, server);
   });
+  // A rejected exec credential is not reused: the next request runs the plugin again.
+  if (status === 401) forgetExecCredentials();
   if (status < 200 || status >= 300) throw toKubeError({ code: status, body: text }, request.doing, server);
   return (text ? JSON.parse(text) : undefined) as T;
 }
