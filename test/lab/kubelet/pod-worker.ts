@@ -293,10 +293,11 @@ export class PodWorker {
   }
 
   private containerChanged(): void {
+    if (this.phase === 'gone') return;
     const pids = [...this.initContainers, ...this.containers]
       .map((c) => c.pid)
       .filter((p): p is number => p !== undefined);
-    if (this.phase !== 'gone') savePids(this.deps.paths.podsDir, this.uid, pids);
+    savePids(this.deps.paths.podsDir, this.uid, pids);
     this.restartProbers();
     this.pushStatus();
     this.deps.changed(this.uid, this.record);
