@@ -5,6 +5,14 @@ import type { LabNode, LabState } from '../../helpers/lab.js';
 export type { LabNode, LabState };
 export type CniStyle = LabNode['cni'];
 
+/** Harness-only extension of a state.json node: taints to register it with (tests use it). */
+export interface NodeTaint {
+  key: string;
+  value?: string;
+  effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+}
+export type HarnessNode = LabNode & { taints?: NodeTaint[] };
+
 /** The repository root: container programs and the agent entry are found from here. */
 export const REPO = path.resolve(import.meta.dirname, '../../..');
 

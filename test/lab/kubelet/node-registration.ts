@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import {
   CNI_LABEL,
+  type HarnessNode,
   kubeMicroTime,
   kubeTime,
   type LabNode,
@@ -70,7 +71,11 @@ export function nodeObject(node: LabNode) {
         ...cniAnnotations(node),
       },
     },
-    spec: { podCIDR: node.podCIDR, podCIDRs: [node.podCIDR] },
+    spec: {
+      podCIDR: node.podCIDR,
+      podCIDRs: [node.podCIDR],
+      ...((node as HarnessNode).taints ? { taints: (node as HarnessNode).taints } : {}),
+    },
   };
 }
 
