@@ -53,6 +53,29 @@ describe.skipIf(reason)('lab kubelet: container volumes without touching the hos
       expect(result.stdout.split('\n')).toContain(entry);
   });
 
+  it('mounts a volume over an ancestor of another volume’s source (emptyDir at /tmp)', () => {
+    const stage = fs.mkdtempSync(path.join(dir, 'stage-'));
+    const empty = fs.mkdtempSync(path.join(dir, 'empty-'));
+    const argv = mountArgv(
+      [
+        { source: empty, target: '/tmp', readOnly: false },
+        { source: volume, target: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true },
+      ],
+      stage,
+      'pod',
+    );
+    const script = 'ls -A /tmp; cat /var/run/secrets/kubernetes.io/serviceaccount/token';
+    const result = spawnSync(
+      'unshare',
+      ['--mount', '--uts', '--propagation', 'private', ...argv, 'sh', '-c', script],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe('the-token');
+  });
+
   it('leaves nothing on the host', () => {
     runInContainer('true');
     expect(fs.existsSync(missingTop)).toBe(false);

@@ -66,11 +66,25 @@ export function mountArgv(mounts: BindMount[], stage: string, hostname: string):
   if [ "$2" = d ]; then mkdir -p "$t"; else [ -e "$t" ] || : > "$t"; fi
 }`,
   ];
-  for (const m of mounts) {
-    const [src, dst] = [quote(m.source), quote(m.target)];
+  // Sources are bound aside first (relative to the stage, which stays reachable), so a mount over
+  // an ancestor of a later source (an emptyDir at /tmp over $LAB_DIR/pods/…) cannot hide it.
+  // Targets go shallow first, as containerd orders them, so /tmp never covers /tmp/x.
+  const ordered = mounts
+    .map((m, i) => ({ ...m, aside: `src/${i}` }))
+    .sort((a, b) => a.target.split('/').length - b.target.split('/').length);
+  stage2.push('mkdir src');
+  for (const m of ordered) {
+    const src = quote(m.source);
     stage2.push(
-      `if [ -d ${src} ]; then ensure ${dst} d; else ensure ${dst} f; fi`,
-      `mount -n --bind ${src} ${dst}`,
+      `if [ -d ${src} ]; then mkdir ${m.aside}; else : > ${m.aside}; fi`,
+      `mount -n --bind ${src} ${m.aside}`,
+    );
+  }
+  for (const m of ordered) {
+    const dst = quote(m.target);
+    stage2.push(
+      `if [ -d ${m.aside} ]; then ensure ${dst} d; else ensure ${dst} f; fi`,
+      `mount -n --bind ${m.aside} ${dst}`,
     );
     if (m.readOnly) stage2.push(`mount -n -o remount,bind,ro ${dst}`);
   }
