@@ -36,7 +36,11 @@ interface Pod {
     podIP?: string;
     hostIP?: string;
     conditions?: { type: string; status: string }[];
-    containerStatuses?: { restartCount: number; state: Record<string, { reason?: string }> }[];
+    containerStatuses?: {
+      restartCount: number;
+      state: Record<string, { reason?: string }>;
+      lastState: { terminated?: { exitCode: number; message?: string } };
+    }[];
   };
 }
 
@@ -127,7 +131,14 @@ const simplePod = (name: string, image: string, command?: string[]) => ({
   metadata: { name, namespace: NS },
   spec: {
     terminationGracePeriodSeconds: 1,
-    containers: [{ name: 'main', image, ...(command ? { command } : {}) }],
+    containers: [
+      {
+        name: 'main',
+        image,
+        terminationMessagePolicy: 'FallbackToLogsOnError',
+        ...(command ? { command } : {}),
+      },
+    ],
   },
 });
 
@@ -264,7 +275,13 @@ describe.skipIf(reason !== undefined)('kubelet harness: pods on the lab nodes', 
     await until('ImagePullBackOff', () => reasonOf('bad-image') === 'ImagePullBackOff', 30_000);
     expect(getPod(l, 'bad-image').status.phase).toBe('Pending');
     await until('CrashLoopBackOff', () => reasonOf('crasher') === 'CrashLoopBackOff', 30_000);
-    expect(getPod(l, 'crasher').status.containerStatuses?.[0]?.restartCount).toBeGreaterThanOrEqual(1);
+    const crashed = getPod(l, 'crasher').status.containerStatuses?.[0];
+    expect(crashed?.restartCount).toBeGreaterThanOrEqual(1);
+    // terminationMessagePolicy FallbackToLogsOnError: the last log lines explain the crash.
+    expect(crashed?.lastState.terminated).toMatchObject({
+      exitCode: 3,
+      message: expect.stringContaining('bye'),
+    });
   });
 
   it('keeps pods, their IPs and their traffic across a harness restart', async () => {

@@ -31,6 +31,7 @@ export type ContainerState =
         startedAt: string;
         finishedAt: string;
         containerID: string;
+        message?: string;
       };
     };
 
@@ -61,6 +62,8 @@ export class Container {
   lastState: ContainerState | undefined;
   restartCount = 0;
   ready = false;
+  /** terminationMessagePolicy FallbackToLogsOnError: a failed run's last log lines become its message. */
+  fallbackToLogs = false;
   child: ChildProcess | undefined;
   /** Crash back-off (CrashLoopBackOff). */
   private backoffMs = 0;
@@ -136,6 +139,7 @@ export class Container {
             startedAt,
             finishedAt: kubeTime(),
             containerID: containerId(this.podUid, this.name, this.restartCount),
+            ...(exitCode !== 0 && this.fallbackToLogs ? { message: logTail(this.logFile) } : {}),
           },
         };
         resolve();
@@ -219,6 +223,20 @@ export class Container {
     await this.exited;
     clearTimeout(killer);
     killGroup(pid, 'SIGKILL'); // whatever the main process left behind in its group
+  }
+}
+
+/** Kubelet's rule for FallbackToLogsOnError: the last 80 lines, at most 2048 bytes. */
+export function logTail(file: string): string {
+  try {
+    const size = fs.statSync(file).size;
+    const fd = fs.openSync(file, 'r');
+    const buffer = Buffer.alloc(Math.min(size, 2048));
+    fs.readSync(fd, buffer, 0, buffer.length, size - buffer.length);
+    fs.closeSync(fd);
+    return buffer.toString('utf8').split('\n').slice(-81).join('\n').trimEnd();
+  } catch {
+    return '';
   }
 }
 

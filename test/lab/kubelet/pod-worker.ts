@@ -158,6 +158,7 @@ export class PodWorker {
         () => this.containerChanged(),
         this.deps.log,
       );
+      container.fallbackToLogs = c.terminationMessagePolicy === 'FallbackToLogsOnError';
       // Keep the counts across harness restarts: the containers did not crash.
       container.restartCount = reported.find((s) => s.name === c.name)?.restartCount ?? 0;
       return container;
