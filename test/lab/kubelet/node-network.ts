@@ -180,6 +180,18 @@ export async function attachPod(node: LabNode, podNetns: string, ip: string, hos
   }
 }
 
+/** Whether a pod's namespace, veth pair and address are still there (a harness restart adopts them). */
+export async function sandboxIntact(
+  nodeNetns: string,
+  podNetns: string,
+  ip: string,
+  hostIf: string,
+): Promise<boolean> {
+  if (!netnsExists(podNetns) || !(await linkExists(nodeNetns, hostIf))) return false;
+  const addr = await tryRun('ip', ['-n', podNetns, '-4', '-o', 'addr', 'show', 'dev', 'eth0']);
+  return addr?.includes(` ${ip}/`) ?? false;
+}
+
 /** Removes the pod's veth (and with it the Calico /32 route) and its namespace. */
 export async function detachPod(nodeNetns: string, podNetns: string, hostIf: string | null): Promise<void> {
   if (hostIf) await tryRun('ip', ['-n', nodeNetns, 'link', 'del', hostIf]);

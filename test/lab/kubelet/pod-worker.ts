@@ -3,22 +3,14 @@ import path from 'node:path';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { type HarnessPaths, kubeTime, type LabNode, type LabState, type Log } from './config.js';
 import { Container, LaunchError, type LaunchPlan } from './container.js';
-import { containerArgv, resolveImage } from './images.js';
+import { launchPlan } from './container-launch.js';
 import { isNotFound, type KubeClient } from './kube-client.js';
-import { mountArgv } from './mount-script.js';
 import { calicoVethName, flannelVethName, podNetnsName } from './naming.js';
-import { attachPod, detachPod } from './node-network.js';
-import {
-  ContainerConfigError,
-  envReferences,
-  expandVars,
-  type KeyedData,
-  type PodRuntimeFacts,
-  resolveEnv,
-} from './pod-env.js';
+import { attachPod, detachPod, sandboxIntact } from './node-network.js';
+import type { PodRuntimeFacts } from './pod-env.js';
 import { killLeftovers, type PodRecord, savePids, saveRecord } from './pod-records.js';
 import { buildPodStatus, type PodCondition } from './pod-status.js';
-import { PodVolumes, VolumeError } from './pod-volumes.js';
+import { PodVolumes } from './pod-volumes.js';
 import { Prober } from './probes.js';
 
 export interface WorkerDeps {
@@ -34,9 +26,6 @@ export interface WorkerDeps {
   changed: (uid: string, record: PodRecord | undefined) => void;
 }
 
-/** Lab programs (clustertap.lab/* images) find their peers here; the harness keeps the file current. */
-const PEERS_MOUNT = '/etc/clustertap-lab';
-const BASE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const RESYNC_MS = 10_000;
 const VOLUME_RESYNC_MS = 30_000;
 
@@ -121,8 +110,10 @@ export class PodWorker {
     this.makeContainers();
     this.pushStatus();
     try {
-      if (!hostNetwork)
-        await attachPod(node, this.record.netns, this.record.ip, this.record.hostInterface ?? '');
+      const { netns, ip, hostInterface } = this.record;
+      // A sandbox an earlier run made stays as it is (a kubelet restart does not touch sandboxes).
+      const intact = old && (await sandboxIntact(node.netns, netns, ip, hostInterface ?? ''));
+      if (!hostNetwork && !intact) await attachPod(node, netns, ip, hostInterface ?? '');
       this.networkReady = true;
     } catch (e) {
       this.deps.log(`${this.label}: network setup failed: ${(e as Error).message}`);
@@ -221,76 +212,22 @@ export class PodWorker {
     return this.pod.spec?.initContainers?.find((i) => i.name === c.name)?.restartPolicy === 'Always';
   }
 
-  /** Everything a (re)start needs, fresh: image → program, env, volumes → mounts. */
-  private async prepare(c: V1Container): Promise<LaunchPlan> {
+  /** Everything a (re)start needs, fresh: image → program, volumes → mounts, env. */
+  private prepare(c: V1Container): Promise<LaunchPlan> {
     const record = this.record;
     if (!record) throw new LaunchError('ContainerCreating', 'no sandbox');
-    const program = resolveImage(c.image ?? '');
-    if (!program)
-      throw new LaunchError(
-        'ErrImagePull',
-        `rpc error: code = NotFound desc = failed to pull and unpack image "${c.image}": not found (the clustertap lab runs only the images in test/lab/kubelet/images.ts)`,
-      );
-    try {
-      await this.syncVolumes();
-    } catch (e) {
-      throw new LaunchError('ContainerCreating', `MountVolume.SetUp failed: ${(e as Error).message}`);
-    }
-    let env: Record<string, string>;
-    try {
-      env = resolveEnv(this.pod, c, await this.keyedData(c), this.facts());
-    } catch (e) {
-      if (e instanceof ContainerConfigError || e instanceof VolumeError)
-        throw new LaunchError('CreateContainerConfigError', e.message);
-      throw e;
-    }
-    const mounts = this.volumes?.mountsFor(c) ?? [];
-    if (program.kind === 'program' && c.image?.startsWith('clustertap.lab/'))
-      mounts.push({ source: this.deps.paths.peersDir, target: PEERS_MOUNT, readOnly: true });
-    const stage = path.join(this.deps.paths.podsDir, this.uid, 'stage', c.name);
-    fs.mkdirSync(stage, { recursive: true });
-    const hostname = record.hostNetwork ? this.deps.node.name : (this.pod.spec?.hostname ?? record.name);
-    const expand = (list?: string[]) => list?.map((s) => expandVars(s, env));
-    const argv = [
-      'ip',
-      'netns',
-      'exec',
-      record.netns,
-      'unshare',
-      '--mount',
-      '--uts',
-      '--propagation',
-      'private',
-      ...mountArgv(mounts, stage, hostname),
-      ...containerArgv(program, expand(c.command), expand(c.args)),
-    ];
-    return { argv, env: { PATH: BASE_PATH, HOME: '/root', HOSTNAME: hostname, ...env } };
-  }
-
-  private async keyedData(c: V1Container): Promise<KeyedData> {
-    const refs = envReferences(this.pod, c);
-    const data: KeyedData = { configMaps: new Map(), secrets: new Map() };
-    const fetch = async (kind: 'configmaps' | 'secrets', key: string) => {
-      const [ns, name] = key.split('/');
-      try {
-        const o = await this.deps.api.request<{ data?: Record<string, string> }>(
-          'GET',
-          `/api/v1/namespaces/${ns}/${kind}/${name}`,
-        );
-        const decoded = Object.fromEntries(
-          Object.entries(o.data ?? {}).map(([k, v]) => [
-            k,
-            kind === 'secrets' ? Buffer.from(v, 'base64').toString() : v,
-          ]),
-        );
-        (kind === 'secrets' ? data.secrets : data.configMaps).set(key, decoded);
-      } catch (e) {
-        if (!isNotFound(e)) throw e;
-      }
-    };
-    await Promise.all([...refs.configMaps].map((k) => fetch('configmaps', k)));
-    await Promise.all([...refs.secrets].map((k) => fetch('secrets', k)));
-    return data;
+    return launchPlan(c, {
+      pod: this.pod,
+      record,
+      node: this.deps.node,
+      paths: this.deps.paths,
+      api: this.deps.api,
+      facts: this.facts(),
+      volumes: async () => {
+        await this.syncVolumes();
+        return this.volumes as PodVolumes;
+      },
+    });
   }
 
   private containerChanged(): void {
