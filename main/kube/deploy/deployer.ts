@@ -127,11 +127,9 @@ export async function deploySession(
   const { session, onEvent } = options;
   const step = (message: string) => onEvent({ type: 'step', message });
   step('resolving the selection');
-  const selection = await withRetry(
-    () => resolveSelection(kubeConfig, session),
-    API_RETRY_BUDGET_MS,
-    (e) => onEvent({ type: 'retry', message: `${e.message}; retrying` }),
-  );
+  // Not retried: an API server that does not answer the first request is down or misaddressed,
+  // and the user should hear so now. Retries cover restarts once the deploy is under way.
+  const selection = await resolveSelection(kubeConfig, session);
   if (selection.nodes.length === 0)
     throw new KubeError(
       'invalid',
