@@ -6,6 +6,7 @@ import { keepLease } from '../kube/deploy/lease-keeper.js';
 import type { NodeProgress } from '../kube/deploy/rollout.js';
 import type { TapSession } from '../kube/deploy/session.js';
 import { kubeconfigSource, loadKubeconfig } from '../kube/kubeconfig/index.js';
+import { detectCniOnce } from './cni-report.js';
 import { type SessionFlags, sessionFromFlags, withSessionOptions } from './session-flags.js';
 
 interface DeployFlags extends SessionFlags {
@@ -48,6 +49,9 @@ export function deployCommand(): Command {
       const session: TapSession = { ...partial, collector };
       const holder = `clustertap@${os.hostname()}`;
       if (!flags.json) err(`deploying session ${session.id} to context ${loaded.context} (${loaded.server})`);
+      // Tapping works on the CNIs we know; elsewhere say so up front rather than capture silence.
+      const cni = await detectCniOnce(loaded.kubeConfig);
+      if (!flags.json) for (const warning of cni.warnings) err(`warning: ${warning}`);
       const deployment = await deploySession(loaded.kubeConfig, {
         session,
         holder,
@@ -63,6 +67,7 @@ export function deployCommand(): Command {
         transport: session.transport,
         tunnelIdBase: deployment.config.tunnelIdBase,
         pods: deployment.selection.pods.length,
+        cni: { summary: cni.summary, supported: cni.supported, warnings: cni.warnings },
         nodes: deployment.nodes,
       };
       if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);

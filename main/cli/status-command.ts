@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { describeCni } from '../kube/cni/index.js';
 import { allSessionStatus, type SessionStatus, sessionStatus } from '../kube/deploy/session-status.js';
 import {
   type KubeconfigFlags,
@@ -6,6 +7,7 @@ import {
   loadKubeconfig,
   withKubeconfigOptions,
 } from '../kube/kubeconfig/index.js';
+import { detectCniOnce } from './cni-report.js';
 import { formatNode } from './deploy-command.js';
 
 interface StatusFlags extends KubeconfigFlags {
@@ -29,18 +31,27 @@ function describe(s: SessionStatus): string {
 
 export function statusCommand(): Command {
   return withKubeconfigOptions(new Command('status'))
-    .description('Show the ClusterTap sessions on a cluster: agents per node, Lease, collector.')
+    .description("Show the cluster's CNI and its ClusterTap sessions: agents per node, Lease, collector.")
     .option('--session <ID>', 'only this session')
     .option('--json', 'print JSON on stdout', false)
     .action(async (flags: StatusFlags) => {
       const loaded = loadKubeconfig(kubeconfigSource(flags));
-      const sessions = flags.session
-        ? [await sessionStatus(loaded.kubeConfig, flags.session)]
-        : await allSessionStatus(loaded.kubeConfig);
+      const [sessions, cni] = await Promise.all([
+        flags.session
+          ? sessionStatus(loaded.kubeConfig, flags.session).then((s) => [s])
+          : allSessionStatus(loaded.kubeConfig),
+        detectCniOnce(loaded.kubeConfig),
+      ]);
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ context: loaded.context, sessions })}\n`);
+        process.stdout.write(`${JSON.stringify({ context: loaded.context, cni, sessions })}\n`);
         return;
       }
+      // Per-node evidence is for small clusters; at scale the summary and warnings say enough.
+      const cniLines =
+        cni.nodes.length <= 12
+          ? describeCni(cni)
+          : [`CNI: ${cni.summary} (per node: --json)`, ...cni.warnings.map((w) => `warning: ${w}`)];
+      process.stdout.write(`context ${loaded.context} (${loaded.server})\n${cniLines.join('\n')}\n\n`);
       if (sessions.length === 0)
         process.stdout.write(`no ClusterTap sessions on context ${loaded.context}\n`);
       for (const s of sessions) process.stdout.write(`${describe(s)}\n`);

@@ -82,7 +82,11 @@ describe.skipIf(reason !== undefined)('deploy → agents Ready → undeploy, aga
     expect(agentPods('deploy1')).toHaveLength(expected.length);
 
     const status = await clustertap(['status', ...base(l, 'deploy1'), '--json']);
-    const session = JSON.parse(status.stdout).sessions[0];
+    const report = JSON.parse(status.stdout);
+    // The CNI each lab node emulates is what status reports for it.
+    for (const node of l.nodes)
+      expect(report.cni.nodes.find((n: { node: string }) => n.node === node.name)?.cni).toBe(node.cni);
+    const session = report.sessions[0];
     expect(session).toMatchObject({ sessionId: 'deploy1', agents: { ready: expected.length } });
     expect(session.lease.expired).toBe(false);
     const human = await clustertap(['status', ...base(l, 'deploy1')]);
