@@ -261,7 +261,7 @@ spec:
     const badCreds = [
       'apiVersion: v1',
       'kind: Config',
-      'clusters: [{name: lab, cluster: {server: "' + l.apiServer + '", insecure-skip-tls-verify: true}}]',
+      `clusters: [{name: lab, cluster: {server: "${l.apiServer}", insecure-skip-tls-verify: true}}]`,
       'users: [{name: nobody, user: {token: not-a-valid-token}}]',
       'contexts: [{name: bad, context: {cluster: lab, user: nobody}}]',
       'current-context: bad',
