@@ -9,9 +9,13 @@ npm run lint
 npm run typecheck
 # The cluster tests run against the lab: a real control plane whose nodes are network namespaces.
 # It needs root; without it those tests say why they cannot run.
+lab=no
 if [[ $(id -u) -eq 0 ]]; then
+  # A fresh lab every run (a left-over one from development would decide nothing).
+  npm run -s lab -- down
   trap 'npm run -s lab -- down || true' EXIT
   npm run -s lab -- up
+  lab=yes
 else
   echo "clustertap: not root: the lab (and the cluster tests) cannot start here" >&2
 fi
@@ -25,4 +29,9 @@ node -e '
   console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
 ' "$report" || true
 rm -f "$report"
+if [[ $lab == yes ]]; then
+  trap - EXIT
+  # `down` must leave nothing behind: checked, not assumed.
+  npm run -s lab -- down && bash test/lab/check-residue.sh || status=1
+fi
 exit $status

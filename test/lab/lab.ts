@@ -41,7 +41,8 @@ function binDir(): string {
   // A prebuilt set (e.g. a CI cache) skips the build entirely.
   if (process.env.CLUSTERTAP_LAB_BIN) return path.resolve(process.env.CLUSTERTAP_LAB_BIN);
   const script = path.join(REPO, 'test/lab/build/build-k8s.sh');
-  execFileSync('bash', [script], { stdio: ['ignore', 'inherit', 'inherit'] });
+  // Its progress goes to stderr: stdout carries only the KUBECONFIG=/KUBECTL= lines scripts read.
+  execFileSync('bash', [script], { stdio: ['ignore', 2, 2] });
   return execFileSync('bash', [script, '--print-bin-dir'], { encoding: 'utf8' }).trim();
 }
 
