@@ -61,8 +61,14 @@ describe('lab kubelet: pod IP allocation', () => {
     expect(allocateIp('10.244.1.0/24', [])).toBe('10.244.1.2');
   });
 
-  it('takes the lowest free address, so released addresses are reused', () => {
+  it('takes the lowest free address when it has no history', () => {
     expect(allocateIp('10.244.1.0/24', ['10.244.1.2', '10.244.1.3', '10.244.1.5'])).toBe('10.244.1.4');
+  });
+
+  it('goes round-robin after the last address handed out, so a freed address is not reused at once', () => {
+    expect(allocateIp('10.244.1.0/24', ['10.244.1.2'], '10.244.1.7')).toBe('10.244.1.8');
+    // At the end of the range it wraps around to .2, skipping addresses in use.
+    expect(allocateIp('10.244.1.0/24', ['10.244.1.2'], '10.244.1.254')).toBe('10.244.1.3');
   });
 
   it('never hands out the broadcast address, and says when the CIDR is full', () => {

@@ -64,6 +64,11 @@ export async function runHarness(stateFile: string, log: Log): Promise<() => Pro
   const records = new Map(loadRecords(paths.podsDir).map((r) => [r.uid, r]));
   const leftovers = new Map(records);
   const workers = new Map<string, PodWorker>();
+  // The last IP handed out per node (host-local IPAM's last_reserved_ip), for round-robin allocation.
+  const lastIpsFile = path.join(paths.harnessDir, 'last-ips.json');
+  const lastIps: Record<string, string> = fs.existsSync(lastIpsFile)
+    ? (JSON.parse(fs.readFileSync(lastIpsFile, 'utf8')) as Record<string, string>)
+    : {};
 
   let filesTimer: NodeJS.Timeout | undefined;
   const writeFiles = () => {
@@ -78,6 +83,7 @@ export async function runHarness(stateFile: string, log: Log): Promise<() => Pro
         hostInterface,
         netns,
       }));
+      pods.sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
       writeFileAtomic(paths.podsFile, `${JSON.stringify(pods, null, 2)}\n`);
       writePeers(paths.peersDir, workers);
     }, 100);
@@ -94,8 +100,10 @@ export async function runHarness(stateFile: string, log: Log): Promise<() => Pro
       const used = [...records.values()]
         .filter((r) => r.node === node.name && !r.hostNetwork)
         .map((r) => r.ip);
-      const ip = allocateIp(node.podCIDR, used);
+      const ip = allocateIp(node.podCIDR, used, lastIps[node.name]);
       if (!ip) throw new Error(`node ${node.name}: pod CIDR ${node.podCIDR} is full`);
+      lastIps[node.name] = ip;
+      writeFileAtomic(lastIpsFile, JSON.stringify(lastIps));
       records.set(forUid, { uid: forUid, node: node.name, ip, hostNetwork: false } as PodRecord);
       return ip;
     },
