@@ -142,6 +142,33 @@ const simplePod = (name: string, image: string, command?: string[]) => ({
   },
 });
 
+/** An init container prepares a shared emptyDir the main container then reads. */
+const INIT_POD = {
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: 'with-init', namespace: NS },
+  spec: {
+    terminationGracePeriodSeconds: 1,
+    initContainers: [
+      {
+        name: 'setup',
+        image: 'busybox',
+        command: ['sh', '-c', 'echo prepared > /work/state'],
+        volumeMounts: [{ name: 'work', mountPath: '/work' }],
+      },
+    ],
+    containers: [
+      {
+        name: 'main',
+        image: 'busybox',
+        command: ['sh', '-c', 'cat /work/state; exec sleep 3600'],
+        volumeMounts: [{ name: 'work', mountPath: '/work' }],
+      },
+    ],
+    volumes: [{ name: 'work', emptyDir: {} }],
+  },
+};
+
 /**
  * Pods need the namespace's default ServiceAccount and kube-root-ca.crt, which the
  * controller-manager makes. If it lags (a busy shared lab), the test makes them itself and says so:
@@ -191,6 +218,7 @@ describe.skipIf(reason !== undefined)('kubelet harness: pods on the lab nodes', 
       ...l.nodes.map(webPod),
       ENV_POD,
       simplePod('bad-image', 'docker.io/library/nginx:1.27'),
+      INIT_POD,
       simplePod('crasher', 'busybox', ['sh', '-c', 'echo bye; exit 3']),
     ]);
     for (const node of l.nodes)
@@ -267,6 +295,19 @@ describe.skipIf(reason !== undefined)('kubelet harness: pods on the lab nodes', 
     expect(text).toContain('CONFIG=teal');
     expect(text).toContain('LABELS=app="env-check",tier="test"\n');
     expect(text).toContain('HOSTNAME=env-check');
+  });
+
+  it('runs init containers first, sharing an emptyDir with the main container', async () => {
+    const pod = await until('with-init Running', () => {
+      const p = getPod(l, 'with-init');
+      return p.status.phase === 'Running' && p;
+    });
+    expect(pod.status.conditions?.find((c) => c.type === 'Initialized')?.status).toBe('True');
+    const log = path.join(LAB_DIR, 'pods', pod.metadata.uid, 'logs', 'main.log');
+    await until(
+      'the main container to read the init container’s file',
+      () => fs.readFileSync(log, 'utf8') === 'prepared\n',
+    );
   });
 
   it('shows image pull failures and crash loops the way kubectl users know them', async () => {

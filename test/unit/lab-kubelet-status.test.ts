@@ -108,6 +108,52 @@ describe('lab kubelet: pod status as kubelet reports it', () => {
   });
 });
 
+describe('lab kubelet: init containers in the pod status', () => {
+  const withInit = (restartPolicy: string, sidecar = false): V1Pod => ({
+    ...pod(restartPolicy),
+    spec: {
+      ...pod(restartPolicy).spec,
+      containers: [{ name: 'a' }],
+      initContainers: [{ name: 'setup', ...(sidecar ? { restartPolicy: 'Always' } : {}) }],
+    },
+  });
+  const initFacts = (init: ContainerView[], containers: ContainerView[]) => ({
+    ...facts(containers),
+    initContainers: init,
+  });
+
+  it('is not Initialized while an init container has not succeeded, and names it', () => {
+    const status = buildPodStatus(
+      withInit('Always'),
+      initFacts([running('setup')], [waiting('a', 'PodInitializing')]),
+      [],
+      'T',
+    );
+    expect(status.conditions.find((c) => c.type === 'Initialized')).toMatchObject({
+      status: 'False',
+      message: 'containers with incomplete status: [setup]',
+    });
+    expect(status.initContainerStatuses?.[0]?.name).toBe('setup');
+  });
+
+  it('counts a running sidecar as initialized, and a failed init container under Never as Failed', () => {
+    const sidecar = buildPodStatus(
+      withInit('Always', true),
+      initFacts([running('setup')], [running('a')]),
+      [],
+      'T',
+    );
+    expect(sidecar.conditions.find((c) => c.type === 'Initialized')?.status).toBe('True');
+    const failed = buildPodStatus(
+      withInit('Never'),
+      initFacts([exited('setup', 1)], [waiting('a', 'PodInitializing')]),
+      [],
+      'T',
+    );
+    expect(failed.phase).toBe('Failed');
+  });
+});
+
 describe('lab kubelet: images', () => {
   it('normalises image references to a repository', () => {
     expect(imageRepository('docker.io/library/busybox:1.36@sha256:abc')).toBe('busybox');

@@ -22,8 +22,14 @@ export interface PodFacts {
 }
 
 /** Kubelet's phase rules: Pending until every container has started once; Succeeded/Failed once all ended for good. */
-export function podPhase(pod: V1Pod, containers: ContainerView[]): string {
+export function podPhase(
+  pod: V1Pod,
+  containers: ContainerView[],
+  initContainers: ContainerView[] = [],
+): string {
   const policy = pod.spec?.restartPolicy ?? 'Always';
+  const initFailed = initContainers.some((c) => 'terminated' in c.state && c.state.terminated.exitCode !== 0);
+  if (initFailed && policy === 'Never') return 'Failed';
   const ended = containers.map((c) => ('terminated' in c.state ? c.state.terminated.exitCode : undefined));
   if (containers.length && ended.every((code) => code !== undefined) && policy !== 'Always')
     return ended.every((code) => code === 0) ? 'Succeeded' : 'Failed';
@@ -51,10 +57,13 @@ function containerStatus(c: ContainerView) {
  */
 export function buildPodStatus(pod: V1Pod, facts: PodFacts, previous: PodCondition[], now: string) {
   const unready = facts.containers.filter((c) => !c.ready).map((c) => c.name);
-  const initDone = facts.initContainers.every(
-    (c) => 'terminated' in c.state && c.state.terminated.exitCode === 0,
-  );
-  const phase = podPhase(pod, facts.containers);
+  // Sidecars (init containers with restartPolicy Always) count as initialized once running.
+  const sidecar = (name: string) =>
+    pod.spec?.initContainers?.find((c) => c.name === name)?.restartPolicy === 'Always';
+  const initialized = (c: ContainerView) =>
+    'terminated' in c.state ? c.state.terminated.exitCode === 0 : 'running' in c.state && sidecar(c.name);
+  const uninitialized = facts.initContainers.filter((c) => !initialized(c)).map((c) => c.name);
+  const phase = podPhase(pod, facts.containers, facts.initContainers);
   const finished = phase === 'Succeeded' || phase === 'Failed';
   const condition = (type: string, ok: boolean, reason?: string, message?: string): PodCondition => {
     const before = previous.find((p) => p.type === type);
@@ -72,9 +81,9 @@ export function buildPodStatus(pod: V1Pod, facts: PodFacts, previous: PodConditi
     condition('PodReadyToStartContainers', facts.networkReady && !finished),
     condition(
       'Initialized',
-      initDone,
+      uninitialized.length === 0,
       'ContainersNotInitialized',
-      'containers with incomplete status: [init]',
+      `containers with incomplete status: [${uninitialized.join(' ')}]`,
     ),
     condition(
       'Ready',

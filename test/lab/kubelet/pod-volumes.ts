@@ -40,7 +40,8 @@ export class PodVolumes {
   private readonly tokens = new Map<string, { token: string; refreshAt: number }>();
 
   constructor(
-    private readonly pod: V1Pod,
+    /** Kept current by the worker: downward API files follow label and annotation changes. */
+    public pod: V1Pod,
     private readonly deps: VolumeDeps,
   ) {}
 

@@ -69,6 +69,7 @@ export class PodWorker {
 
   update(pod: V1Pod): void {
     this.pod = pod;
+    if (this.volumes) this.volumes.pod = pod;
     if (pod.metadata?.deletionTimestamp && this.phase !== 'terminating' && this.phase !== 'gone')
       void this.terminate(true);
   }
@@ -84,12 +85,16 @@ export class PodWorker {
 
   private async createSandbox(): Promise<void> {
     const { node, paths } = this.deps;
+    const old = this.record ?? this.deps.existing;
     const prior = this.pod.status?.phase;
-    if (prior === 'Succeeded' || prior === 'Failed') return; // finished before a harness restart: nothing to run
+    if (prior === 'Succeeded' || prior === 'Failed') {
+      // Finished before a harness restart: nothing to run; its sandbox goes when the pod does.
+      this.record = old;
+      return;
+    }
     const hostNetwork = this.pod.spec?.hostNetwork ?? false;
     const ns = this.pod.metadata?.namespace ?? 'default';
     const name = this.pod.metadata?.name ?? '';
-    const old = this.record ?? this.deps.existing;
     if (old) killLeftovers(paths.podsDir, this.uid);
     this.record = {
       namespace: ns,
@@ -158,6 +163,8 @@ export class PodWorker {
       make(c, c.restartPolicy === 'Always' ? 'Always' : podPolicy === 'Never' ? 'Never' : 'OnFailure'),
     );
     this.containers = (spec?.containers ?? []).map((c) => make(c, podPolicy));
+    if (this.initContainers.length)
+      for (const c of this.containers) c.state = { waiting: { reason: 'PodInitializing' } };
   }
 
   private logFile(container: string): string {
