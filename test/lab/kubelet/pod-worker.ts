@@ -198,7 +198,7 @@ export class PodWorker {
   private async startContainers(): Promise<void> {
     for (const init of this.initContainers) {
       await init.start();
-      // An init container that failed for good (restartPolicy Never) leaves the pod Pending; see README.
+      // An init container that failed for good (restartPolicy Never) ends it here: the pod is Failed.
       while (this.phase === 'running' && !this.initDone(init)) await new Promise((r) => setTimeout(r, 200));
       if (this.phase !== 'running' || !this.initSucceeded(init)) return;
     }
