@@ -13,7 +13,7 @@ import {
 import { Informer } from './informer.js';
 import { allocateIp } from './ipam.js';
 import { KubeClient } from './kube-client.js';
-import { detachPod, setupNodeCni, setupNodeNamespace } from './node-network.js';
+import { detachPod, ensureHostRoute, setupNodeCni, setupNodeNamespace } from './node-network.js';
 import { NodeRegistration } from './node-registration.js';
 import { killLeftovers, loadRecords, type PodRecord } from './pod-records.js';
 import { PodWorker } from './pod-worker.js';
@@ -49,6 +49,11 @@ export async function runHarness(stateFile: string, log: Log): Promise<() => Pro
     await setupNodeCni(node, state);
     log(`node ${node.name}: namespace ${node.netns}, ${node.internalIP}, ${node.cni} (${node.podCIDR})`);
   }
+
+  const routes = setInterval(() => {
+    for (const node of state.nodes)
+      ensureHostRoute(node, state).catch((e: Error) => log(`node ${node.name}: host route: ${e.message}`));
+  }, 30_000);
 
   const api = await KubeClient.fromKubeconfig(state.kubeconfig, 'lab');
   const registrations = state.nodes.map((node) => new NodeRegistration(api, node, state, log));
@@ -156,6 +161,7 @@ export async function runHarness(stateFile: string, log: Log): Promise<() => Pro
   process.stdout.write(`${READY_LINE}\n`);
 
   return async () => {
+    clearInterval(routes);
     for (const i of informers) i.stop();
     for (const r of registrations) r.stop();
     await Promise.all([...workers.values()].map((w) => w.shutdown(3000)));

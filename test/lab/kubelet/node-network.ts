@@ -51,14 +51,22 @@ export async function setupNodeNamespace(node: LabNode, state: LabState): Promis
     'link set eth0 up',
     `route replace default via ${state.gatewayIP} dev eth0`,
   ]);
-  // The host (API server, broker) answers pods directly; the host does not forward (ip_forward
-  // stays as it is), so nothing from a pod goes past the lab bridge.
+  await ensureHostRoute(node, state);
+}
+
+/**
+ * The host (API server, broker, probes) reaches the node's pods through the node; the host does
+ * not forward (ip_forward stays as it is), so nothing from a pod goes past the lab bridge. The
+ * harness re-asserts it every 30 s: the host's routing table is shared with everyone.
+ */
+export async function ensureHostRoute(node: LabNode, state: LabState): Promise<void> {
+  const { podCIDR, internalIP } = node;
   await run('ip', [
     'route',
     'replace',
-    node.podCIDR,
+    podCIDR,
     'via',
-    node.internalIP,
+    internalIP,
     'dev',
     state.bridge,
     'proto',
