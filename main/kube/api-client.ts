@@ -20,14 +20,17 @@ export interface ApiRequest {
   timeoutMs?: number;
 }
 
-export function apiServer(kubeConfig: KubeconfigClient): string {
+export function apiServer(kubeConfig: Pick<KubeconfigClient, 'getCurrentCluster'>): string {
   const cluster = kubeConfig.getCurrentCluster();
   if (!cluster) throw new KubeError('kubeconfig', 'the kubeconfig has no current cluster; pick a context');
   return cluster.server.replace(/\/+$/, '');
 }
 
 /** Sends the request; resolves with the parsed JSON body on 2xx, throws a classified KubeError otherwise. */
-export async function apiRequest<T = unknown>(kubeConfig: KubeconfigClient, request: ApiRequest): Promise<T> {
+export async function apiRequest<T = unknown>(
+  kubeConfig: Pick<KubeconfigClient, 'getCurrentCluster' | 'applyToHTTPSOptions'>,
+  request: ApiRequest,
+): Promise<T> {
   const server = apiServer(kubeConfig);
   const options: https.RequestOptions = {};
   try {

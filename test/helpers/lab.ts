@@ -1,28 +1,12 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { LabState } from '../lab/control-plane/lab-state.js';
 
 /** Where `npm run lab -- up` keeps its state (see test/lab/README.md). */
 export const LAB_DIR = process.env.CLUSTERTAP_LAB_DIR ?? '/tmp/clustertap-lab';
 
-export interface LabNode {
-  name: string;
-  netns: string;
-  internalIP: string;
-  cni: 'calico' | 'flannel';
-  podCIDR: string;
-  index: number;
-}
-
-export interface LabState {
-  apiServer: string;
-  kubeconfig: string;
-  kubectl: string;
-  binDir: string;
-  bridge: string;
-  gatewayIP: string;
-  nodes: LabNode[];
-}
+export type { LabNode, LabState } from '../lab/control-plane/lab-state.js';
 
 /** The running lab, or why there is none (tests that need it skip with this reason). */
 export function labState(): { lab: LabState; reason?: undefined } | { lab?: undefined; reason: string } {

@@ -1,7 +1,10 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { apiServer } from '../api-client.js';
 import { KubeError, toKubeError } from '../kube-error.js';
+
+export { withQuery } from '../api-client.js';
 
 /**
  * Raw GETs against the API server with the kubeconfig's credentials. We use node:http(s) with
@@ -16,11 +19,8 @@ export type KubeConfigLike = Pick<KubeConfig, 'getCurrentCluster' | 'applyToHTTP
 /** Bodies of error answers are read for their Status message only; cap them. */
 const maxErrorBody = 64 * 1024;
 
-export function serverOf(kubeConfig: KubeConfigLike): string {
-  const cluster = kubeConfig.getCurrentCluster();
-  if (!cluster) throw new KubeError('kubeconfig', 'the kubeconfig has no current cluster; pick a context');
-  return cluster.server;
-}
+/** The current context's server URL (one definition for every request path). */
+export const serverOf = apiServer;
 
 /**
  * Opens GET `path` (with query) and resolves with the response once the status is 200.
@@ -91,15 +91,4 @@ function readBody(response: http.IncomingMessage, limit: number): Promise<string
     response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     response.on('error', reject);
   });
-}
-
-/** `path?k=v&…`, skipping undefined values. */
-export function withQuery(
-  path: string,
-  query: Record<string, string | number | boolean | undefined>,
-): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
-  const text = params.toString();
-  return text ? `${path}?${text}` : path;
 }
