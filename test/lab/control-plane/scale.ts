@@ -65,7 +65,21 @@ export async function createFakeObjects(
     await inParallel(
       nodes,
       16,
-      (i) => api.request('POST', '/api/v1/nodes', fakeNode(i)).catch(ignoreExists),
+      async (i) => {
+        await api.request('POST', '/api/v1/nodes', fakeNode(i)).catch(ignoreExists);
+        // Ready with an address, as a real node reports itself (and as the inventory reads it).
+        await api.request(
+          'PATCH',
+          `/api/v1/nodes/${fakeNodeName(i)}/status`,
+          {
+            status: {
+              addresses: [{ type: 'InternalIP', address: `172.31.${Math.floor(i / 250)}.${(i % 250) + 1}` }],
+              conditions: [{ type: 'Ready', status: 'True', reason: 'FakeNode', message: 'lab scale mode' }],
+            },
+          },
+          'application/merge-patch+json',
+        );
+      },
       (n) => log(`fake nodes: ${n}/${nodes}`),
     );
     for (let ns = 0; ns < Math.min(FAKE_NAMESPACES, pods); ns++)
