@@ -43,6 +43,7 @@ export class PodWorker {
   private statusTimer: NodeJS.Timeout | undefined;
   private resync: NodeJS.Timeout | undefined;
   private lastVolumeSync = 0;
+  private volumeSync: Promise<void> = Promise.resolve();
   private phase: 'starting' | 'running' | 'terminating' | 'gone' = 'starting';
   /** The sandbox being built; teardown waits for it, so it never races a half-made namespace. */
   private setup: Promise<void> = Promise.resolve();
@@ -182,16 +183,24 @@ export class PodWorker {
     };
   }
 
-  private async syncVolumes(): Promise<void> {
-    this.volumes ??= new PodVolumes(this.pod, {
+  /** One volume sync at a time; teardown waits for the last, so none rewrites files it removed. */
+  private syncVolumes(): Promise<void> {
+    const volumes = (this.volumes ??= new PodVolumes(this.pod, {
       api: this.deps.api,
       log: this.deps.log,
       podDir: path.join(this.deps.paths.podsDir, this.uid),
       nodeRootfs: path.join(this.deps.paths.harnessDir, 'nodes', this.deps.node.name, 'rootfs'),
       facts: this.facts(),
-    });
-    await this.volumes.sync();
-    this.lastVolumeSync = Date.now();
+    }));
+    const next = this.volumeSync
+      .catch(() => undefined)
+      .then(async () => {
+        if (this.phase === 'gone') throw new Error('pod removed');
+        await volumes.sync();
+        this.lastVolumeSync = Date.now();
+      });
+    this.volumeSync = next;
+    return next;
   }
 
   /** Init containers in order (each to success; sidecars just started), then all the rest. */
@@ -355,6 +364,7 @@ export class PodWorker {
   private async teardown(): Promise<void> {
     this.phase = 'gone';
     clearTimeout(this.statusTimer);
+    await this.volumeSync.catch(() => undefined);
     const record = this.record;
     if (record && !record.hostNetwork) await detachPod(record.nodeNetns, record.netns, record.hostInterface);
     fs.rmSync(path.join(this.deps.paths.podsDir, this.uid), { recursive: true, force: true });
