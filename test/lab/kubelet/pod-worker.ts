@@ -185,13 +185,14 @@ export class PodWorker {
 
   /** One volume sync at a time; teardown waits for the last, so none rewrites files it removed. */
   private syncVolumes(): Promise<void> {
-    const volumes = (this.volumes ??= new PodVolumes(this.pod, {
+    this.volumes ??= new PodVolumes(this.pod, {
       api: this.deps.api,
       log: this.deps.log,
       podDir: path.join(this.deps.paths.podsDir, this.uid),
       nodeRootfs: path.join(this.deps.paths.harnessDir, 'nodes', this.deps.node.name, 'rootfs'),
       facts: this.facts(),
-    }));
+    });
+    const volumes = this.volumes;
     const next = this.volumeSync
       .catch(() => undefined)
       .then(async () => {
