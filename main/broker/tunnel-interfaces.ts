@@ -37,11 +37,29 @@ export class TunnelInterfaces {
   private readonly byPeer = new Map<string, Map<number, TunnelInterface>>();
   readonly all: TunnelInterface[] = [];
   private last: TunnelInterface | undefined;
+  private labelsVersion: number;
+  /** Interfaces named generically because no label was known when their first packet came. */
+  private readonly unlabelled = new Set<TunnelInterface>();
 
   constructor(
     private readonly sink: InterfaceSink,
     private readonly labels: TunnelMap,
-  ) {}
+  ) {
+    this.labelsVersion = labels.version;
+  }
+
+  /**
+   * A label that arrives after a tunnel's first packet (a pod tapped a moment before its agent's
+   * mapping reached us) starts a new, pod-named interface; the generic one keeps what it got.
+   */
+  private relabel(): void {
+    for (const byId of this.byPeer.values())
+      for (const [key, tunnel] of byId)
+        if (this.unlabelled.has(tunnel) && this.labels.lookup(tunnel.peer, tunnel.tunnelId)) {
+          byId.delete(key);
+          this.unlabelled.delete(tunnel);
+        }
+  }
 
   resolve(
     kind: TunnelKind,
@@ -52,7 +70,12 @@ export class TunnelInterfaces {
   ): TunnelInterface {
     // Streams arrive in runs from the same tunnel: check the last answer before two Map lookups.
     const last = this.last;
-    if (
+    if (this.labelsVersion !== this.labels.version) {
+      // New labels: forget the fast path so unlabelled tunnels are looked up again.
+      this.labelsVersion = this.labels.version;
+      this.last = undefined;
+      this.relabel();
+    } else if (
       last &&
       last.peer === peer &&
       last.tunnelId === tunnelId &&
@@ -121,6 +144,7 @@ export class TunnelInterfaces {
       dropped: 0,
     };
     this.all.push(tunnel);
+    if (!label) this.unlabelled.add(tunnel);
     return tunnel;
   }
 }

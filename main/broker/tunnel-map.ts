@@ -18,10 +18,21 @@ const TunnelLabelSchema = z.object({
 export type TunnelLabel = z.infer<typeof TunnelLabelSchema>;
 
 export class TunnelMap {
-  private readonly byKey = new Map<string, TunnelLabel>();
+  private byKey = new Map<string, TunnelLabel>();
+  /** Bumped by replace(): interfaces created before a label arrived look again. */
+  version = 0;
 
   constructor(labels: readonly TunnelLabel[] = []) {
-    for (const label of labels) this.byKey.set(`${label.peer ?? '*'}|${label.tunnelId}`, label);
+    this.replace(labels);
+    this.version = 0;
+  }
+
+  /** Swaps in a new set of labels (the agents published a new mapping). */
+  replace(labels: readonly TunnelLabel[]): void {
+    const next = new Map<string, TunnelLabel>();
+    for (const label of labels) next.set(`${label.peer ?? '*'}|${label.tunnelId}`, label);
+    this.byKey = next;
+    this.version++;
   }
 
   static load(file: string): TunnelMap {

@@ -17,10 +17,18 @@ import { ProgressLine } from './progress-line.js';
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function captureCommand(version: string): Command {
-  return new Command('capture')
-    .description(
+  return withCaptureOptions(
+    new Command('capture').description(
       'Terminate VXLAN/GRE tunnels (or read a pcap/pcapng file) and write the inner frames as pcapng — dumpcap for tunnels.',
-    )
+    ),
+  ).action(async (flags: CaptureFlags) => {
+    process.exitCode = await runCapture(flags, version);
+  });
+}
+
+/** The capture flags (`tap` takes them too: same names, same meaning). */
+export function withCaptureOptions(command: Command): Command {
+  return command
     .option(
       '--vxlan <[ADDR:]PORT>',
       `terminate VXLAN on this UDP address (repeatable; default 0.0.0.0:${DEFAULT_VXLAN_PORT})`,
@@ -117,13 +125,10 @@ export function captureCommand(version: string): Command {
       [],
     )
     .option('--stats', 'print the counters of every stage as JSON when the capture ends', false)
-    .option('-q, --quiet', 'no progress or summary on stderr', false)
-    .action(async (flags: CaptureFlags) => {
-      process.exitCode = await runCapture(flags, version);
-    });
+    .option('-q, --quiet', 'no progress or summary on stderr', false);
 }
 
-interface CaptureFlags {
+export interface CaptureFlags {
   vxlan: string[] | false;
   gre: boolean;
   read?: string;
@@ -268,7 +273,7 @@ async function runCapture(flags: CaptureFlags, version: string): Promise<number>
   return session.readWarning && stats.received === 0 ? 2 : 0;
 }
 
-function checkWritable(file: string): void {
+export function checkWritable(file: string): void {
   const directory = path.dirname(path.resolve(file));
   try {
     fs.accessSync(directory, fs.constants.W_OK);
@@ -277,14 +282,14 @@ function checkWritable(file: string): void {
   }
 }
 
-function progressText(session: CaptureSession): string {
+export function progressText(session: CaptureSession): string {
   const stats = session.stats();
   const file = session.readProgress();
   if (file?.size) return `Read ${Math.floor((100 * file.bytesRead) / file.size)}%  Packets: ${stats.written}`;
   return `Packets: ${stats.written}`;
 }
 
-function summary(stats: CaptureStats): string {
+export function summary(stats: CaptureStats): string {
   const lines = [
     `Packets written: ${stats.written} of ${stats.received} received (${stats.stopReason ?? 'stopped'})`,
   ];

@@ -1,0 +1,95 @@
+import type { SessionConfig } from '../../main/kube/deploy/session-config.js';
+import {
+  Interner,
+  type KubeConfigLike,
+  type PodRecord,
+  toPodRecord,
+  type WatchList,
+  watchList,
+} from '../../main/kube/inventory/index.js';
+import { parseLabelSelector } from '../../main/kube/label-selector.js';
+
+/** A pod this node should tap. */
+export interface TapTarget {
+  key: string;
+  uid: string;
+  namespace: string;
+  pod: string;
+  podIP: string;
+}
+
+/**
+ * The selected pods on this node, kept current by watches: one per selected namespace (the agent's
+ * RBAC grants pod reading only there), or one cluster-wide for an all-namespace label selection.
+ * Host-network pods share the node's interfaces and have no veth to tap: never targets.
+ */
+export class SelectedPods {
+  private watches: WatchList<PodRecord>[] = [];
+  private readonly strings = new Interner();
+  private matches: (pod: PodRecord) => boolean = () => false;
+
+  constructor(
+    private readonly kubeConfig: KubeConfigLike,
+    private readonly node: string,
+    private readonly onChange: () => void,
+  ) {}
+
+  /** (Re)starts the watches for a selection; cheap to call with an unchanged one. */
+  select(selection: SessionConfig['selection']): void {
+    this.stop();
+    const labels = parseLabelSelector(selection.labelSelector);
+    const named = new Set(selection.pods);
+    const namespaces = new Set(selection.namespaces);
+    // Named pods always; otherwise pods of the selected namespaces (or, with none named, of every
+    // namespace) that match the label selector. No namespaces and no selector: named pods only.
+    const byNamespaceOrLabel = namespaces.size > 0 || !!selection.labelSelector;
+    this.matches = (pod) =>
+      named.has(`${pod.namespace}/${pod.name}`) ||
+      (byNamespaceOrLabel && (namespaces.size === 0 || namespaces.has(pod.namespace)) && labels(pod.labels));
+    const scopes = new Set([...selection.namespaces, ...selection.pods.map((p) => p.split('/')[0] ?? '')]);
+    const clusterWide = selection.namespaces.length === 0 && !!selection.labelSelector;
+    const paths = clusterWide
+      ? ['/api/v1/pods']
+      : [...scopes].map((ns) => `/api/v1/namespaces/${encodeURIComponent(ns)}/pods`);
+    this.watches = paths.map((path) =>
+      watchList(this.kubeConfig, path, { fieldSelector: `spec.nodeName=${this.node}` }, (raw) =>
+        toPodRecord(raw, this.strings),
+      ),
+    );
+    for (const w of this.watches) {
+      w.onChange(() => this.onChange());
+      w.start();
+    }
+  }
+
+  targets(): TapTarget[] {
+    const out: TapTarget[] = [];
+    for (const w of this.watches)
+      for (const pod of w.items().values()) {
+        const podIP = pod.podIPs[0];
+        if (!podIP || pod.hostNetwork || pod.phase === 'Succeeded' || pod.phase === 'Failed') continue;
+        if (!this.matches(pod)) continue;
+        out.push({
+          key: `${pod.namespace}/${pod.name}`,
+          uid: pod.uid,
+          namespace: pod.namespace,
+          pod: pod.name,
+          podIP,
+        });
+      }
+    return out.sort((a, b) => a.key.localeCompare(b.key));
+  }
+
+  /** Why pods may be missing: a watch that is not synced or was denied. */
+  problems(): string[] {
+    return this.watches.flatMap((w) => {
+      const s = w.status();
+      return s.lastError ? [s.lastError.message] : [];
+    });
+  }
+
+  stop(): void {
+    for (const w of this.watches) w.stop();
+    this.watches = [];
+  }
+}

@@ -1,0 +1,156 @@
+import type { NodeStatus, NodeTap } from '../../main/kube/deploy/node-status.js';
+import { sessionNames } from '../../main/kube/deploy/session.js';
+import type { SessionConfig } from '../../main/kube/deploy/session-config.js';
+import type { KubeConfigLike } from '../../main/kube/inventory/index.js';
+import { LeaseMonitor } from './lease-monitor.js';
+import { SelectedPods, type TapTarget } from './selected-pods.js';
+import { watchSessionConfig } from './session-config-watch.js';
+import { StatusPublisher } from './status-publisher.js';
+
+/** What the agent needs from the kernel side (agent-image/src/tap-engine/). */
+export interface TapEngine {
+  cleanupLeftovers(): Promise<unknown>;
+  reconcile(targets: TapTarget[]): Promise<{ problems: { pod?: string; message: string }[] }>;
+  /** Re-checks our filters and devices; restores what a CNI resync removed; returns how many. */
+  verify(): Promise<number>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  removeAll(): Promise<void>;
+  taps(): Promise<NodeTap[]>;
+}
+
+export interface TapAgentDeps {
+  kubeConfig: KubeConfigLike;
+  config: SessionConfig;
+  node: string;
+  nodeIP: string;
+  namespace: string;
+  engine: (config: SessionConfig) => TapEngine;
+  log: (line: string) => void;
+  /** How often filters are verified and the status refreshed; changes within 2 s need ≤ 1 s. */
+  tickMs?: number;
+}
+
+/**
+ * The agent's session loop: selected pods on this node → tap engine, kept in step with pod churn,
+ * selection changes pushed through the session ConfigMap, CNI resyncs (verify) and the session
+ * Lease (dead-man switch), with this node's status published for the broker and the user.
+ */
+export class TapAgent {
+  private engine: TapEngine;
+  private readonly pods: SelectedPods;
+  private readonly lease: LeaseMonitor;
+  private readonly publisher: StatusPublisher;
+  private config: SessionConfig;
+  private problems: { pod?: string; message: string }[] = [];
+  private mirroring: NodeStatus['mirroring'] = 'starting';
+  private busy: Promise<void> = Promise.resolve();
+  private dirty = true;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private unwatchConfig: () => void = () => {};
+
+  constructor(private readonly deps: TapAgentDeps) {
+    this.config = deps.config;
+    this.engine = deps.engine(deps.config);
+    this.pods = new SelectedPods(deps.kubeConfig, deps.node, () => this.markDirty());
+    const n = sessionNames(deps.config.sessionId);
+    this.lease = new LeaseMonitor(
+      deps.kubeConfig,
+      deps.namespace,
+      n.lease,
+      deps.config.lease.ttlSeconds,
+      (active, why) => {
+        deps.log(why);
+        this.serial(() => (active ? this.engine.resume() : this.engine.pause()));
+        this.mirroring = active ? 'active' : 'paused';
+      },
+    );
+    this.publisher = new StatusPublisher(deps.kubeConfig, deps.namespace, deps.config.sessionId);
+  }
+
+  async start(): Promise<void> {
+    await this.engine.cleanupLeftovers();
+    this.pods.select(this.config.selection);
+    this.lease.start();
+    this.unwatchConfig = watchSessionConfig(
+      this.deps.kubeConfig,
+      this.deps.namespace,
+      sessionNames(this.config.sessionId).configMap,
+      (next) => this.serial(() => this.applyConfig(next)),
+      this.deps.log,
+    );
+    this.mirroring = 'active';
+    this.timer = setInterval(() => this.serial(() => this.tick()), this.deps.tickMs ?? 1000);
+  }
+
+  /** SIGTERM: every mirror, device and filter of ours goes. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.lease.stop();
+    this.unwatchConfig();
+    this.pods.stop();
+    await this.busy;
+    await this.engine.removeAll();
+  }
+
+  private markDirty(): void {
+    this.dirty = true;
+    // Pod churn is acted on at once, not at the next tick: "tapped within 2 s".
+    this.serial(() => this.tick());
+  }
+
+  /** Engine calls never overlap: each waits for the one before. */
+  private serial(step: () => Promise<unknown>): void {
+    this.busy = this.busy.then(step).then(
+      () => undefined,
+      (error: unknown) => this.deps.log(`error: ${(error as Error).message}`),
+    );
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopped) return;
+    if (this.dirty) {
+      this.dirty = false;
+      const result = await this.engine.reconcile(this.pods.targets());
+      this.problems = result.problems;
+    }
+    if (this.lease.isActive()) {
+      const restored = await this.engine.verify();
+      if (restored > 0) this.deps.log(`restored ${restored} mirror filter(s) something else removed`);
+    }
+    await this.publish();
+  }
+
+  private async publish(): Promise<void> {
+    const status: NodeStatus = {
+      version: 1,
+      node: this.deps.node,
+      nodeIP: this.deps.nodeIP,
+      sessionId: this.config.sessionId,
+      updated: new Date().toISOString(),
+      mirroring: this.mirroring,
+      taps: await this.engine.taps(),
+      problems: [...this.problems, ...this.pods.problems().map((message) => ({ message }))],
+    };
+    await this.publisher
+      .publish(status)
+      .catch((error: Error) => this.deps.log(`status not published: ${error.message}`));
+  }
+
+  /** A new session config (selection or filter pushed by the app). */
+  private async applyConfig(next: SessionConfig): Promise<void> {
+    if (JSON.stringify(next) === JSON.stringify(this.config)) return;
+    const filterChanged = next.filter !== this.config.filter || next.transport !== this.config.transport;
+    this.deps.log('session changed: applying the new selection');
+    this.config = next;
+    if (filterChanged) {
+      await this.engine.removeAll();
+      this.engine = this.deps.engine(next);
+      if (!this.lease.isActive()) await this.engine.pause();
+    }
+    this.pods.select(next.selection);
+    this.dirty = true;
+  }
+}
