@@ -9,6 +9,7 @@ import { captureCommand } from './capture-command.js';
 import { contextsCommand } from './contexts-command.js';
 import { deployCommand } from './deploy-command.js';
 import { statusCommand } from './status-command.js';
+import { tapCommand } from './tap-command.js';
 import { undeployCommand } from './undeploy-command.js';
 
 function packageVersion(): string {
@@ -28,7 +29,8 @@ export async function main(argv: string[]): Promise<number> {
     .addCommand(contextsCommand().exitOverride())
     .addCommand(deployCommand().exitOverride())
     .addCommand(statusCommand().exitOverride())
-    .addCommand(undeployCommand().exitOverride());
+    .addCommand(undeployCommand().exitOverride())
+    .addCommand(tapCommand(version).exitOverride());
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -25,8 +25,9 @@ export interface SessionFlags {
   leaseTtl: string;
 }
 
-export function withSessionOptions(command: Command): Command {
-  return withKubeconfigOptions(command)
+/** `withPolicy: false` where the command already has `--policy` (tap takes capture's). */
+export function withSessionOptions(command: Command, withPolicy = true): Command {
+  const withSelection = withKubeconfigOptions(command)
     .option('--select-namespace <NS>', 'tap the pods of this namespace (repeatable)', collect, [])
     .option('--select-label <K=V>', 'only pods with this label (repeatable; all must match)', collect, [])
     .option('--select-pod <NS/POD>', 'tap this pod (repeatable)', collect, [])
@@ -34,11 +35,13 @@ export function withSessionOptions(command: Command): Command {
       '--collector <ADDR[:PORT]>',
       `where agents send the tunnels (default: this machine's address toward the API server, port ${DEFAULT_VXLAN_PORT})`,
     )
-    .option('--transport <vxlan|gre|api>', 'tunnel transport', 'vxlan')
-    .option(
+    .option('--transport <vxlan|gre|api>', 'tunnel transport', 'vxlan');
+  if (withPolicy)
+    withSelection.option(
       '--policy <FILE>',
       'capture policy (JSON/YAML); its selection and filter apply unless flags say otherwise',
-    )
+    );
+  return withSelection
     .option('--session <ID>', 'session id (4-16 lowercase letters/digits; default: random)')
     .option('--agent-image <REF>', 'agent container image', DEFAULT_AGENT_IMAGE)
     .option(
