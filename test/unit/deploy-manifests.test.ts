@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { sessionObjects } from '../../main/kube/deploy/manifests.js';
 import { describePermission, requiredPermissions } from '../../main/kube/deploy/preflight.js';
 import { withRetry } from '../../main/kube/deploy/retry.js';
-import { podProgress } from '../../main/kube/deploy/rollout.js';
+import { podProgress, telling } from '../../main/kube/deploy/rollout.js';
 import { sessionConfig, type TapSession } from '../../main/kube/deploy/session.js';
 import { SessionConfigSchema } from '../../main/kube/deploy/session-config.js';
 import { KubeError } from '../../main/kube/kube-error.js';
@@ -158,6 +158,23 @@ describe('rollout progress per node', () => {
     expect(podProgress('n1', pod({ containerStatuses: [{ state: { running: {} } }] }))).toMatchObject({
       state: 'starting',
     });
+  });
+});
+
+describe('a crashed agent’s termination message', () => {
+  it('is reduced to the line that tells what went wrong', () => {
+    const node = [
+      'file:///app/dist/agent-image/src/main.js:12',
+      'Error: /etc/clustertap/session.json: collector.port: Too big',
+      '    at loadConfig (file:///app/dist/agent-image/src/main.js:12:11)',
+      'clustertap-agent: fatal: /etc/clustertap/session.json: collector.port: Too big',
+      '',
+      'Node.js v20.20.2',
+    ].join('\n');
+    expect(telling(node)).toBe(
+      'clustertap-agent: fatal: /etc/clustertap/session.json: collector.port: Too big',
+    );
+    expect(telling('just one line')).toBe('just one line');
   });
 });
 

@@ -51,6 +51,20 @@ interface Event {
 
 const IMAGE_PULL = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
 
+/**
+ * The line of a crashed container's last output that says what went wrong: the last one naming an
+ * error, not Node's closing "Node.js v20…" banner or a stack frame.
+ */
+export function telling(message: string): string {
+  const lines = message
+    .trim()
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const useful = lines.filter((l) => !/^Node\.js v\d/.test(l) && !/^at /.test(l) && !/^\^+$/.test(l));
+  return useful.findLast((l) => /error|fatal|cannot|failed|denied|refused/i.test(l)) ?? useful.at(-1) ?? '';
+}
+
 /** The node a DaemonSet pod is for: bound, or named by the affinity the controller gave it. */
 function targetNode(pod: AgentPod): string | undefined {
   if (pod.spec.nodeName) return pod.spec.nodeName;
@@ -85,7 +99,7 @@ export function podProgress(node: string, pod: AgentPod): NodeProgress {
     const exit = terminated
       ? `exit code ${terminated.exitCode ?? '?'}${terminated.reason ? ` (${terminated.reason})` : ''}`
       : 'exited';
-    const said = terminated?.message ? `: ${terminated.message.trim().split('\n').slice(-1)[0]}` : '';
+    const said = terminated?.message ? `: ${telling(terminated.message)}` : '';
     return {
       node,
       state: 'problem',

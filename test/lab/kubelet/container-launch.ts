@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import type { HarnessPaths, LabNode } from './config.js';
+import { type HarnessPaths, type LabNode, REPO } from './config.js';
 import { LaunchError, type LaunchPlan } from './container.js';
-import { containerArgv, resolveImage } from './images.js';
+import { containerArgv, IMAGE_ROOT, resolveImage } from './images.js';
 import { isNotFound, type KubeClient } from './kube-client.js';
 import { mountArgv } from './mount-script.js';
 import {
@@ -60,6 +60,7 @@ export async function launchPlan(c: V1Container, ctx: LaunchContext): Promise<La
     throw e;
   }
   const mounts = volumes.mountsFor(c);
+  if (program.kind === 'program') mounts.push({ source: REPO, target: IMAGE_ROOT, readOnly: true });
   if (program.kind === 'program' && c.image?.startsWith('clustertap.lab/'))
     mounts.push({ source: ctx.paths.peersDir, target: PEERS_MOUNT, readOnly: true });
   const stage = path.join(ctx.paths.podsDir, record.uid, 'stage', c.name);

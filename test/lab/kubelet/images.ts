@@ -10,8 +10,15 @@ export type ImageProgram =
   /** The image exists but cannot run here (e.g. the agent before it is built): a crash with a message. */
   | { kind: 'broken'; message: string };
 
-const PROGRAMS = path.join(REPO, 'test/lab/workloads/programs');
-const AGENT_ENTRY = path.join(REPO, 'agent-image/bin/clustertap-agent.js');
+/**
+ * Lab programs run from the repository, mounted read-only at this path in every container as an
+ * image's files would be: a volume over the repository's own location (an emptyDir at /tmp
+ * while the repository sits in /tmp) must not hide the program.
+ */
+export const IMAGE_ROOT = '/opt/clustertap-lab-image';
+const PROGRAMS = path.join(IMAGE_ROOT, 'test/lab/workloads/programs');
+const AGENT_ENTRY = path.join(IMAGE_ROOT, 'agent-image/bin/clustertap-agent.js');
+const AGENT_ON_HOST = path.join(REPO, 'agent-image/bin/clustertap-agent.js');
 const program = (file: string): ImageProgram => ({
   kind: 'program',
   argv: [process.execPath, path.join(PROGRAMS, file)],
@@ -50,10 +57,10 @@ export function isAgentImage(image: string): boolean {
 /** The program for an image, or undefined when it is not in the table (the pod then shows ErrImagePull). */
 export function resolveImage(image: string): ImageProgram | undefined {
   if (isAgentImage(image)) {
-    if (!fs.existsSync(AGENT_ENTRY))
+    if (!fs.existsSync(AGENT_ON_HOST))
       return {
         kind: 'broken',
-        message: `clustertap lab: agent entry ${AGENT_ENTRY} does not exist (build the agent first)`,
+        message: `clustertap lab: agent entry ${AGENT_ON_HOST} does not exist (build the agent first)`,
       };
     return { kind: 'program', argv: [process.execPath, AGENT_ENTRY] };
   }
