@@ -2,7 +2,7 @@ import { apiRequest } from '../api-client.js';
 import { KubeError } from '../kube-error.js';
 import type { KubeconfigClient } from '../kubeconfig/connection.js';
 import { applyObject, describeObject } from './apply.js';
-import { type KubeObject, selectedNamespaces, sessionObjects } from './manifests.js';
+import { type KubeObject, leaseObject, selectedNamespaces, sessionObjects } from './manifests.js';
 import { objectPath } from './object-paths.js';
 import { preflight, requiredPermissions } from './preflight.js';
 import { withRetry } from './retry.js';
@@ -153,6 +153,12 @@ export async function deploySession(
     }
     step(`waiting for agents on ${selection.nodes.length} nodes`);
     const nodes = await awaitAgents(kubeConfig, options, selection.nodes);
+    // A full TTL from the moment the agents are Ready, not from when the Lease was first applied.
+    await withRetry(
+      () => applyObject(kubeConfig, leaseObject(session, options.holder, new Date())),
+      API_RETRY_BUDGET_MS,
+      (e) => onEvent({ type: 'retry', message: `${e.message}; retrying` }),
+    );
     return { sessionId: session.id, config, selection, nodes };
   } catch (error) {
     if (options.keepOnFailure) throw error;
