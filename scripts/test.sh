@@ -17,7 +17,7 @@ if [[ $(id -u) -eq 0 ]]; then
   # A fresh lab every run (a left-over one from development would decide nothing).
   npm run -s lab -- down
   trap 'npm run -s lab -- down || true' EXIT
-  npm run -s lab -- up
+  npm run -s lab -- up --cni calico,calico,flannel  # both CNI styles in one run
   lab=yes
 else
   echo "clustertap: not root: the lab (and the cluster tests) cannot start here" >&2
