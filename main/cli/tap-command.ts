@@ -68,6 +68,17 @@ async function runTap(flags: TapFlags, version: string): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
+  // Watch the agents' tunnel mapping before they exist: they mirror as soon as they run,
+  // and a tunnel whose label we already hold gets its pod's name from its first packet.
+  let lastTaps = -1;
+  const statusWatch = watchNodeStatus(loaded.kubeConfig, session.id, (statuses) => {
+    tunnelMap.replace(labelsFromStatus(statuses));
+    const taps = statuses.reduce((n, s) => n + s.taps.length, 0);
+    if (taps !== lastTaps) say(`Mirroring ${taps} pod interfaces/directions on ${statuses.length} nodes`);
+    lastTaps = taps;
+    for (const s of statuses)
+      for (const p of s.problems) say(`  ! ${s.node}: ${p.pod ? `${p.pod}: ` : ''}${p.message}`);
+  });
   say(
     `Tapping through context ${loaded.context}: session ${session.id}, tunnels to ${collector.address}:${collector.port}`,
   );
@@ -82,19 +93,11 @@ async function runTap(flags: TapFlags, version: string): Promise<number> {
       },
     });
   } catch (error) {
+    statusWatch.stop();
     capture.stop('stopped');
     await capture.done();
     throw error;
   }
-  let lastTaps = -1;
-  const statusWatch = watchNodeStatus(loaded.kubeConfig, session.id, (statuses) => {
-    tunnelMap.replace(labelsFromStatus(statuses));
-    const taps = statuses.reduce((n, s) => n + s.taps.length, 0);
-    if (taps !== lastTaps) say(`Mirroring ${taps} pod interfaces/directions on ${statuses.length} nodes`);
-    lastTaps = taps;
-    for (const s of statuses)
-      for (const p of s.problems) say(`  ! ${s.node}: ${p.pod ? `${p.pod}: ` : ''}${p.message}`);
-  });
   const keeper = keepLease(loaded.kubeConfig, session, holder, (e) =>
     say(`  ! lease renewal failed: ${e.message}`),
   );
