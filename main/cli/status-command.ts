@@ -26,6 +26,15 @@ function describe(s: SessionStatus): string {
     : 'no lease';
   lines.push(`  agents ${s.agents.ready}/${s.agents.desired} ready; ${lease}`);
   for (const n of s.nodes) lines.push(`  ${formatNode(n)}`);
+  for (const r of s.agentReports) {
+    const packets = r.taps.reduce((sum, t) => sum + t.packets, 0);
+    const bytes = r.taps.reduce((sum, t) => sum + t.bytes, 0);
+    const pods = new Set(r.taps.map((t) => `${t.namespace}/${t.pod}`)).size;
+    lines.push(
+      `  ${r.node}: mirroring ${r.mirroring}, ${pods} pods (${r.taps.length} tunnels), ${packets} packets / ${bytes} bytes mirrored`,
+    );
+    for (const p of r.problems) lines.push(`    ! ${p.pod ? `${p.pod}: ` : ''}${p.message}`);
+  }
   return lines.join('\n');
 }
 

@@ -1,9 +1,10 @@
-import { apiRequest } from '../api-client.js';
+import { apiRequest, withQuery } from '../api-client.js';
 import { KubeError } from '../kube-error.js';
 import type { KubeconfigClient } from '../kubeconfig/connection.js';
+import { NODE_STATUS_COMPONENT, NODE_STATUS_KEY, type NodeStatus, NodeStatusSchema } from './node-status.js';
 import { objectPath } from './object-paths.js';
 import { type NodeProgress, observeRollout } from './rollout.js';
-import { sessionNames } from './session.js';
+import { COMPONENT_LABEL, SESSION_LABEL, sessionNames } from './session.js';
 import { SESSION_CONFIG_KEY, type SessionConfig, SessionConfigSchema } from './session-config.js';
 import { listSessions } from './teardown.js';
 
@@ -15,6 +16,8 @@ export interface SessionStatus {
   nodes: NodeProgress[];
   lease?: { holder: string; renewedSecondsAgo: number; ttlSeconds: number; expired: boolean };
   terminating: boolean;
+  /** What each node's agent reports: mirroring state, taps with counters, problems. */
+  agentReports: NodeStatus[];
 }
 
 interface DaemonSetView {
@@ -58,6 +61,24 @@ export async function sessionStatus(
   now = Date.now(),
 ): Promise<SessionStatus> {
   const n = sessionNames(sessionId);
+  const reports = apiRequest<{ items: { data?: Record<string, string> }[] }>(kubeConfig, {
+    method: 'GET',
+    path: withQuery(`/api/v1/namespaces/${n.namespace}/configmaps`, {
+      labelSelector: `${SESSION_LABEL}=${sessionId},${COMPONENT_LABEL}=${NODE_STATUS_COMPONENT}`,
+    }),
+    doing: "read the agents' node status",
+  }).then(
+    (list) =>
+      list.items.flatMap((cm) => {
+        try {
+          const parsed = NodeStatusSchema.safeParse(JSON.parse(cm.data?.[NODE_STATUS_KEY] ?? ''));
+          return parsed.success ? [parsed.data] : [];
+        } catch {
+          return [];
+        }
+      }),
+    () => [] as NodeStatus[],
+  );
   const [ns, ds, cm, lease] = await Promise.all([
     getOrUndefined<{ status?: { phase?: string } }>(
       kubeConfig,
@@ -110,6 +131,7 @@ export async function sessionStatus(
         }
       : {}),
     terminating: ns?.status?.phase === 'Terminating',
+    agentReports: (await reports).sort((a, b) => a.node.localeCompare(b.node)),
   };
 }
 
