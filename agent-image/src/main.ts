@@ -9,6 +9,8 @@ import {
   SessionConfigSchema,
 } from '../../main/kube/deploy/session-config.js';
 import { startHealthServer } from './health-server.js';
+import { TapAgent } from './tap-agent.js';
+import { createTapEngine } from './tap-engine/index.js';
 
 const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
 
@@ -21,10 +23,18 @@ function loadConfig(file: string): SessionConfig {
   return parsed.data;
 }
 
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`environment variable ${name} is not set (the DaemonSet's env gives it)`);
+  return value;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
- * The tap agent. This first part joins the session: it validates the session config, proves its
- * service-account credentials by reading the session Lease, and reports Ready. Mirroring
- * (tc + tunnels), per-node status and the dead-man switch build on it (issue 5).
+ * The tap agent: joins its session (config, service-account credentials), cleans up what an
+ * earlier run left, then mirrors the selected pods of its node into tunnels until SIGTERM,
+ * which removes every mirror, filter and device of ours.
  */
 export async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -32,28 +42,29 @@ export async function main(argv: string[]): Promise<number> {
     options: { config: { type: 'string', default: `${SESSION_CONFIG_DIR}/${SESSION_CONFIG_KEY}` } },
   });
   const config = loadConfig(values.config as string);
-  const node = process.env.NODE_NAME ?? 'unknown-node';
-  const namespace =
-    process.env.POD_NAMESPACE ??
-    fs.readFileSync('/var/run/secrets/kubernetes.io/serviceaccount/namespace', 'utf8').trim();
+  const node = required('NODE_NAME');
+  const nodeIP = required('NODE_IP');
+  const namespace = required('POD_NAMESPACE');
+  if (config.transport === 'api')
+    throw new Error('transport "api" is not supported by this agent version; use vxlan or gre');
+  const transport = config.transport;
   const health = await startHealthServer(config.healthPort);
   log(
-    `session ${config.sessionId} on ${node}: collector ${config.collector.address}:${config.collector.port} via ${config.transport}`,
+    `session ${config.sessionId} on ${node} (${nodeIP}): ${transport} to ${config.collector.address}:${config.collector.port}`,
   );
 
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromCluster();
   const stop = new AbortController();
-  const stopped = new Promise<void>((resolve) => {
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
     for (const signal of ['SIGTERM', 'SIGINT'] as const)
       process.once(signal, () => {
-        log(`${signal}: leaving the session`);
         stop.abort();
-        resolve();
+        resolve(signal);
       });
   });
 
-  // Ready once the API answers with our own credentials; until then say why not.
+  // The API must answer with our own credentials before we touch the node.
   while (!stop.signal.aborted) {
     try {
       await apiRequest(kubeConfig, {
@@ -62,16 +73,40 @@ export async function main(argv: string[]): Promise<number> {
         doing: 'read the session Lease',
         signal: stop.signal,
       });
-      health.setReady(true, 'ready');
-      log('session Lease readable: ready');
       break;
     } catch (error) {
       health.setReady(false, (error as Error).message);
       log(`not ready: ${(error as Error).message}`);
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await sleep(1000);
     }
   }
-  await stopped;
+  const agent = new TapAgent({
+    kubeConfig,
+    config,
+    node,
+    nodeIP,
+    namespace,
+    log,
+    engine: (c) =>
+      createTapEngine({
+        sessionId: c.sessionId,
+        nodeName: node,
+        nodeIP,
+        collector: c.collector,
+        transport,
+        tunnelIdBase: c.tunnelIdBase,
+        ...(c.filter ? { filter: c.filter } : {}),
+      }),
+  });
+  if (!stop.signal.aborted) {
+    await agent.start();
+    health.setReady(true, 'ready');
+    log('mirroring the selected pods of this node');
+  }
+  const signal = await stopped;
+  log(`${signal}: removing every mirror, filter and device of this session`);
+  await agent.stop();
   await health.close();
+  log('clean');
   return 0;
 }

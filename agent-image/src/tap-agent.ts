@@ -1,23 +1,12 @@
-import type { NodeStatus, NodeTap } from '../../main/kube/deploy/node-status.js';
+import type { NodeStatus } from '../../main/kube/deploy/node-status.js';
 import { sessionNames } from '../../main/kube/deploy/session.js';
 import type { SessionConfig } from '../../main/kube/deploy/session-config.js';
 import type { KubeConfigLike } from '../../main/kube/inventory/index.js';
 import { LeaseMonitor } from './lease-monitor.js';
-import { SelectedPods, type TapTarget } from './selected-pods.js';
+import { SelectedPods } from './selected-pods.js';
 import { watchSessionConfig } from './session-config-watch.js';
 import { StatusPublisher } from './status-publisher.js';
-
-/** What the agent needs from the kernel side (agent-image/src/tap-engine/). */
-export interface TapEngine {
-  cleanupLeftovers(): Promise<unknown>;
-  reconcile(targets: TapTarget[]): Promise<{ problems: { pod?: string; message: string }[] }>;
-  /** Re-checks our filters and devices; restores what a CNI resync removed; returns how many. */
-  verify(): Promise<number>;
-  pause(): Promise<void>;
-  resume(): Promise<void>;
-  removeAll(): Promise<void>;
-  taps(): Promise<NodeTap[]>;
-}
+import type { TapEngine } from './tap-engine/index.js';
 
 export interface TapAgentDeps {
   kubeConfig: KubeConfigLike;

@@ -37,6 +37,9 @@ export function defaultExec(timeoutMs = 5000): Exec {
           else resolve(stdout);
         },
       );
+      // A command that exits without reading stdin (not found, bad usage) makes the write fail
+      // with EPIPE; its exit status already tells, so the stream error must not crash the agent.
+      child.stdin?.on('error', () => {});
       child.stdin?.end(input ?? '');
     });
 }
