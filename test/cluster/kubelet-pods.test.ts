@@ -13,6 +13,7 @@ import {
 } from '../helpers/lab.js';
 import { cidrContains } from '../lab/kubelet/ipam.js';
 import { calicoVethName } from '../lab/kubelet/naming.js';
+import type { PodsJsonEntry } from '../lab/kubelet/pod-records.js';
 
 const { lab, reason } = labState();
 if (reason) console.warn(`kubelet harness pod tests cannot run: ${reason}`);
@@ -20,15 +21,6 @@ if (reason) console.warn(`kubelet harness pod tests cannot run: ${reason}`);
 const NS = 'ctlab-kubelet-test';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface PodsJsonEntry {
-  namespace: string;
-  name: string;
-  uid: string;
-  node: string;
-  ip: string;
-  hostInterface: string | null;
-  netns: string;
-}
 interface Pod {
   metadata: { name: string; uid: string };
   status: {

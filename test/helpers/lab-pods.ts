@@ -1,18 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { PodsJsonEntry } from '../lab/kubelet/pod-records.js';
 import { LAB_DIR } from './lab.js';
 
 /** A pod the lab's harness runs (its pods.json). */
-export interface LabPod {
-  namespace: string;
-  name: string;
-  uid: string;
-  node: string;
-  ip: string;
-  hostInterface: string | null;
-  netns: string;
-}
+export type LabPod = PodsJsonEntry;
 
 export function labPods(): LabPod[] {
   return JSON.parse(fs.readFileSync(path.join(LAB_DIR, 'pods.json'), 'utf8')) as LabPod[];

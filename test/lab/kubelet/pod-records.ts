@@ -21,6 +21,12 @@ export interface PodRecord {
   hostNetwork: boolean;
 }
 
+/** One entry of $LAB_DIR/pods.json, what `lab status` and the tests read. */
+export type PodsJsonEntry = Pick<
+  PodRecord,
+  'namespace' | 'name' | 'uid' | 'node' | 'ip' | 'hostInterface' | 'netns'
+>;
+
 /** A container process the harness started: kill it by pid only if it is still the same process. */
 export interface ProcessRecord {
   pid: number;
