@@ -104,6 +104,8 @@ export class TapAgent {
       this.dirty = false;
       const result = await this.engine.reconcile(this.pods.targets());
       this.problems = result.problems;
+      // New tunnels are named for the broker at once, not after verify: fewer unnamed packets.
+      await this.publish();
     }
     if (this.lease.isActive()) {
       const restored = await this.engine.verify();
