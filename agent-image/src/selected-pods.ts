@@ -1,3 +1,4 @@
+import { selectionMatcher, selectionScope } from '../../main/kube/deploy/selection-scope.js';
 import type { SessionConfig } from '../../main/kube/deploy/session-config.js';
 import {
   Interner,
@@ -7,7 +8,6 @@ import {
   type WatchList,
   watchList,
 } from '../../main/kube/inventory/index.js';
-import { parseLabelSelector } from '../../main/kube/label-selector.js';
 
 /** A pod this node should tap. */
 export interface TapTarget {
@@ -37,20 +37,12 @@ export class SelectedPods {
   /** (Re)starts the watches for a selection; cheap to call with an unchanged one. */
   select(selection: SessionConfig['selection']): void {
     this.stop();
-    const labels = parseLabelSelector(selection.labelSelector);
-    const named = new Set(selection.pods);
-    const namespaces = new Set(selection.namespaces);
-    // Named pods always; otherwise pods of the selected namespaces (or, with none named, of every
-    // namespace) that match the label selector. No namespaces and no selector: named pods only.
-    const byNamespaceOrLabel = namespaces.size > 0 || !!selection.labelSelector;
-    this.matches = (pod) =>
-      named.has(`${pod.namespace}/${pod.name}`) ||
-      (byNamespaceOrLabel && (namespaces.size === 0 || namespaces.has(pod.namespace)) && labels(pod.labels));
-    const scopes = new Set([...selection.namespaces, ...selection.pods.map((p) => p.split('/')[0] ?? '')]);
-    const clusterWide = selection.namespaces.length === 0 && !!selection.labelSelector;
-    const paths = clusterWide
-      ? ['/api/v1/pods']
-      : [...scopes].map((ns) => `/api/v1/namespaces/${encodeURIComponent(ns)}/pods`);
+    this.matches = selectionMatcher(selection);
+    const scope = selectionScope(selection);
+    const paths =
+      scope === 'all'
+        ? ['/api/v1/pods']
+        : scope.map((ns) => `/api/v1/namespaces/${encodeURIComponent(ns)}/pods`);
     this.watches = paths.map((path) =>
       watchList(this.kubeConfig, path, { fieldSelector: `spec.nodeName=${this.node}` }, (raw) =>
         toPodRecord(raw, this.strings),

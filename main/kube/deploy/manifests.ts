@@ -1,3 +1,4 @@
+import { selectionScope } from './selection-scope.js';
 import { COMPONENT_LABEL, sessionLabels, sessionNames, type TapSession } from './session.js';
 import { SESSION_CONFIG_DIR, SESSION_CONFIG_KEY, type SessionConfig } from './session-config.js';
 
@@ -63,9 +64,10 @@ function rbac(session: TapSession): KubeObject[] {
     rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }],
   };
   const roleRef = { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: n.podReader };
+  const scope = selectionScope(session.selection);
   const podReaderBindings: KubeObject[] =
-    selectedNamespaces(session).length > 0
-      ? selectedNamespaces(session).map((ns) => ({
+    scope !== 'all'
+      ? scope.map((ns) => ({
           apiVersion: 'rbac.authorization.k8s.io/v1',
           kind: 'RoleBinding',
           metadata: meta(session, n.podReaderBinding, ns),
@@ -102,12 +104,6 @@ function rbac(session: TapSession): KubeObject[] {
     subjects: [subject],
   };
   return [podReader, ...podReaderBindings, agentRole, agentBinding];
-}
-
-/** Namespaces whose pods the agent must read: the selected ones and those of single pods. */
-export function selectedNamespaces(session: TapSession): string[] {
-  const fromPods = session.selection.pods.map((p) => p.split('/')[0] ?? '');
-  return [...new Set([...session.selection.namespaces, ...fromPods])].filter(Boolean).sort();
 }
 
 function daemonSet(session: TapSession, config: SessionConfig, nodes: string[]): KubeObject {

@@ -45,7 +45,9 @@ export async function resolveSelection(
 ): Promise<ResolvedSelection> {
   const { namespaces, labelSelector, pods: named } = session.selection;
   for (const ns of namespaces) await checkNamespace(kubeConfig, ns);
-  const scopes = namespaces.length > 0 ? namespaces : named.length > 0 ? [] : [undefined];
+  // As selectionMatcher reads a selection (the agent's view): the selected namespaces, or, with
+  // none, every namespace when there is a label selector; named pods on top.
+  const scopes = namespaces.length > 0 ? namespaces : labelSelector ? [undefined] : [];
   const found: PodItem[] = [];
   for (const ns of scopes) {
     const list = await apiRequest<{ items: PodItem[] }>(kubeConfig, {
