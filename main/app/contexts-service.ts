@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ContextsState } from '../ipc/contract/contexts.js';
@@ -33,7 +34,7 @@ export interface ContextsServiceDeps {
 /** What the rest of the core reacts to: the current context, and whether its connection changed. */
 export interface CurrentContext {
   name: string | null;
-  /** Changes whenever the context's cluster, user or namespace entries change. */
+  /** Changes whenever the context's cluster, user or namespace entries change (a hash: no credentials). */
   fingerprint: string;
 }
 
@@ -114,7 +115,12 @@ export class ContextsService {
     const context = this.merged.contexts.get(name);
     const cluster = context && this.merged.clusters.get(context.cluster);
     const user = context && this.merged.users.get(context.user);
-    return { name, fingerprint: JSON.stringify([context, cluster, user]) };
+    return {
+      name,
+      fingerprint: createHash('sha256')
+        .update(JSON.stringify([context, cluster, user]))
+        .digest('hex'),
+    };
   }
 
   /** The connection (with credentials) for a context, default the current one. */
@@ -132,8 +138,9 @@ export class ContextsService {
   reload(): void {
     const before = JSON.stringify(this.state());
     this.read();
-    // The app's context vanished from the files: fall back to the kubeconfig's current-context.
-    if (this.merged && this.current && !this.merged.contexts.has(this.current) && !this.deps.source.context)
+    // No context yet (the kubeconfig was missing), or the app's vanished from the files: fall back
+    // to the kubeconfig's current-context. --context stays what the user asked for.
+    if (this.merged && !this.deps.source.context && !(this.current && this.merged.contexts.has(this.current)))
       this.current = this.merged.currentContext ?? null;
     if (JSON.stringify(this.state()) !== before || this.currentContext().fingerprint !== this.lastFingerprint)
       this.notify();
