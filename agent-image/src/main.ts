@@ -8,9 +8,13 @@ import {
   type SessionConfig,
   SessionConfigSchema,
 } from '../../main/kube/deploy/session-config.js';
+import { loadPcapBinding, type PcapBinding } from './api-transport/pcap-binding.js';
+import { StreamHub } from './api-transport/stream-hub.js';
+import { UserSpaceTapEngine } from './api-transport/user-space-engine.js';
 import { startHealthServer } from './health-server.js';
 import { TapAgent } from './tap-agent.js';
-import { createTapEngine } from './tap-engine/index.js';
+import { createTapEngine, type TapEngine } from './tap-engine/index.js';
+import { TunnelProbeSender } from './tunnel-probe-sender.js';
 
 const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
 
@@ -45,13 +49,43 @@ export async function main(argv: string[]): Promise<number> {
   const node = required('NODE_NAME');
   const nodeIP = required('NODE_IP');
   const namespace = required('POD_NAMESPACE');
-  if (config.transport === 'api')
-    throw new Error('transport "api" is not supported by this agent version; use vxlan or gre');
-  const transport = config.transport;
-  const health = await startHealthServer(config.healthPort);
+  // The stream token (a Secret of the session) guards the api transport's endpoint on the node.
+  const hub = new StreamHub(process.env.STREAM_TOKEN || undefined, log);
+  const health = await startHealthServer(config.healthPort, '0.0.0.0', (req, res) => hub.handle(req, res));
   log(
-    `session ${config.sessionId} on ${node} (${nodeIP}): ${transport} to ${config.collector.address}:${config.collector.port}`,
+    config.transport === 'api'
+      ? `session ${config.sessionId} on ${node} (${nodeIP}): api transport (stream on port ${config.healthPort})`
+      : `session ${config.sessionId} on ${node} (${nodeIP}): ${config.transport} to ${config.collector.address}:${config.collector.port}`,
   );
+  let pcap: PcapBinding | undefined;
+  try {
+    pcap = loadPcapBinding();
+  } catch (error) {
+    log(`${(error as Error).message}: no tunnel probes, no api transport`);
+  }
+  const kernelEngine = (c: SessionConfig, transport: 'vxlan' | 'gre') =>
+    createTapEngine({
+      sessionId: c.sessionId,
+      nodeName: node,
+      nodeIP,
+      collector: c.collector,
+      transport,
+      tunnelIdBase: c.tunnelIdBase,
+      ...(c.filter ? { filter: c.filter } : {}),
+    });
+  const engine = (c: SessionConfig): TapEngine => {
+    if (c.transport !== 'api') return kernelEngine(c, c.transport);
+    if (!pcap) throw new Error('the api transport needs the libpcap binding, which this image lacks');
+    return new UserSpaceTapEngine({
+      sessionId: c.sessionId,
+      nodeName: node,
+      tunnelIdBase: c.tunnelIdBase,
+      ...(c.filter ? { filter: c.filter } : {}),
+      pcap,
+      hub,
+      cleanupKernelLeftovers: () => kernelEngine(c, 'vxlan').cleanupLeftovers(),
+    });
+  };
 
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromCluster();
@@ -87,16 +121,15 @@ export async function main(argv: string[]): Promise<number> {
     nodeIP,
     namespace,
     log,
-    engine: (c) =>
-      createTapEngine({
-        sessionId: c.sessionId,
-        nodeName: node,
-        nodeIP,
-        collector: c.collector,
-        transport,
-        tunnelIdBase: c.tunnelIdBase,
-        ...(c.filter ? { filter: c.filter } : {}),
-      }),
+    engine,
+    ...(pcap && {
+      probe: new TunnelProbeSender(
+        (device, frame) => pcap.inject(device, frame),
+        config.sessionId,
+        node,
+        log,
+      ),
+    }),
   });
   if (!stop.signal.aborted) {
     await agent.start();
@@ -106,6 +139,7 @@ export async function main(argv: string[]): Promise<number> {
   const signal = await stopped;
   log(`${signal}: removing every mirror, filter and device of this session`);
   await agent.stop();
+  hub.close();
   await health.close();
   log('clean');
   return 0;

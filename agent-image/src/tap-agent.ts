@@ -7,6 +7,7 @@ import { SelectedPods } from './selected-pods.js';
 import { watchSessionConfig } from './session-config-watch.js';
 import { StatusPublisher } from './status-publisher.js';
 import type { TapEngine } from './tap-engine/index.js';
+import type { TunnelProbeSender } from './tunnel-probe-sender.js';
 
 export interface TapAgentDeps {
   kubeConfig: KubeConfigLike;
@@ -16,6 +17,8 @@ export interface TapAgentDeps {
   namespace: string;
   engine: (config: SessionConfig) => TapEngine;
   log: (line: string) => void;
+  /** Proves this node's tunnels arrive (kernel transports); absent = no probes. */
+  probe?: TunnelProbeSender;
   /** How often filters are verified and the status refreshed; changes within 2 s need ≤ 1 s. */
   tickMs?: number;
 }
@@ -110,6 +113,9 @@ export class TapAgent {
     if (this.lease.isActive()) {
       const restored = await this.engine.verify();
       if (restored > 0) this.deps.log(`restored ${restored} mirror filter(s) something else removed`);
+      const { probe } = this.deps;
+      if (probe && this.config.transport !== 'api' && probe.due())
+        probe.send((await this.engine.counters()).map((c) => c.device));
     }
     await this.publish();
   }

@@ -8,6 +8,7 @@ import { locateTunnel } from './decode/outer.js';
 import { decodeVxlan } from './decode/vxlan.js';
 import type { Pipeline } from './pipeline/pipeline.js';
 import type { OutputInterface, TunnelInterfaces, TunnelKind } from './tunnel-interfaces.js';
+import { isTunnelProbe } from './tunnel-probe.js';
 
 /** Where delivered packets go (the pcapng writer today; the live view and forwarders later). */
 export interface PacketSink {
@@ -45,6 +46,8 @@ export interface BrokerDeps {
   observers?: PacketObserver[];
   /** Output interfaces for non-tunnel packets of a file, keyed by the file's interface index. */
   passThroughInterface?: (record: CaptureRecord) => OutputInterface;
+  /** An agent's tunnel probe arrived from `peer` (the node's tunnels reach us). */
+  onTunnelProbe?: (peer: string, tunnelId: number | undefined, frame: Uint8Array) => void;
 }
 
 export interface FileDecapOptions {
@@ -87,6 +90,23 @@ export class Broker {
       tsLow,
       tsResolution,
     );
+  }
+
+  /** A frame an agent streamed through the API server (the `api` transport), already decapsulated. */
+  ingestStreamFrame(
+    peer: string,
+    tunnelId: number,
+    frame: Uint8Array,
+    originalLength: number,
+    tsHigh: number,
+    tsLow: number,
+    tsResolution: number,
+  ): void {
+    const { counters } = this.deps;
+    counters.received++;
+    counters.receivedBytes += frame.length;
+    const missing = Math.max(0, originalLength - frame.length);
+    this.deliver('api', peer, tunnelId, LINKTYPE.ETHERNET, frame, tsHigh, tsLow, tsResolution, missing);
   }
 
   /** A whole captured packet (file input or libpcap): find and open the tunnel, or pass it through. */
@@ -155,6 +175,11 @@ export class Broker {
     }
     if (!allow.allowsId(tunnelId)) {
       counters.notAllowed.tunnelId++;
+      return;
+    }
+    if (isTunnelProbe(frame)) {
+      counters.tunnelProbes++;
+      this.deps.onTunnelProbe?.(peer, tunnelId, frame);
       return;
     }
     const tunnel = this.deps.interfaces.resolve(kind, peer, tunnelId, linkType, tsResolution);

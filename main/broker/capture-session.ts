@@ -4,7 +4,7 @@ import { encodeCommentOption } from '../capture/pcapng-blocks.js';
 import { PcapngWriter } from '../capture/pcapng-writer.js';
 import { type OpenedCapture, openCapture } from '../capture/read-capture.js';
 import type { Rotation } from '../capture/rotation.js';
-import { convertTimestamp, fromMicros, nowMicros } from '../capture/timestamp.js';
+import { convertTimestamp, fromMicros, nowMicros, TSRESOL_NANO } from '../capture/timestamp.js';
 import type { Policy } from '../policy/policy-schema.js';
 import { AllowList } from './allow-list.js';
 import type { PacketObserver } from './broker.js';
@@ -41,6 +41,8 @@ export interface CaptureOptions {
   /** Stages built by the caller that need native code (the libpcap capture filter). */
   extraStages?: Stage[];
   application: string;
+  /** An agent's tunnel probe arrived (see tunnel-probe.ts): `clustertap tap` decides the transport by it. */
+  onTunnelProbe?: (peer: string, tunnelId: number | undefined, frame: Uint8Array) => void;
 }
 
 export type StatsListener = (stats: CaptureStats) => void;
@@ -114,6 +116,7 @@ export class CaptureSession {
       ...(built.samplingNote && { packetOptions: encodeCommentOption(built.samplingNote) }),
       onWritten: () => this.checkLimits(),
       passThroughInterface: (record) => this.passThroughInterface(record),
+      ...(options.onTunnelProbe && { onTunnelProbe: options.onTunnelProbe }),
     });
     const fromFile = options.readFile !== undefined;
     const greDecap = this.decap();
@@ -131,6 +134,23 @@ export class CaptureSession {
             if (this.stopReason === null) this.broker.ingestRecord(record, greDecap);
           })
         : undefined;
+  }
+
+  /** A frame streamed by an agent through the API server (the `api` transport). */
+  ingestStreamFrame(
+    peer: string,
+    tunnelId: number,
+    frame: Uint8Array,
+    originalLength: number,
+    seconds: number,
+    nanoseconds: number,
+  ): void {
+    if (this.stopReason !== null) return;
+    // Nanoseconds since the epoch as two uint32 halves (pcapng if_tsresol 9).
+    const units = BigInt(seconds) * 1_000_000_000n + BigInt(nanoseconds);
+    const high = Number(units >> 32n);
+    const low = Number(units & 0xffffffffn);
+    this.broker.ingestStreamFrame(peer, tunnelId, frame, originalLength, high, low, TSRESOL_NANO);
   }
 
   /** Starts listening (or reading); throws a UsageError/CaptureFileError a user can act on. */

@@ -32,6 +32,8 @@ export interface CaptureStats {
   passedThrough: number;
   ownTransmissions: number;
   delivered: number;
+  /** The agents' tunnel probes: received, recognised, never written. */
+  tunnelProbes: number;
   /** Stopped by a policy stage; `stages` says which. */
   droppedByPolicy: number;
   /** Packets into and out of each policy stage, in pipeline order. */
@@ -73,6 +75,7 @@ export function snapshotStats(
     passedThrough: counters.passedThrough,
     ownTransmissions: counters.ownTransmissions,
     delivered: counters.delivered,
+    tunnelProbes: counters.tunnelProbes,
     droppedByPolicy: counters.droppedByPolicy,
     stages,
     flows,

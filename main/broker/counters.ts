@@ -17,6 +17,8 @@ export class BrokerCounters {
   /** Tunnel packets sent by this host (an SLL capture's outgoing copies): not ours to deliver. */
   ownTransmissions = 0;
   delivered = 0;
+  /** Tunnel probes of the agents (see tunnel-probe.ts): proof a node's tunnels arrive, never written. */
+  tunnelProbes = 0;
   /** Stopped by a policy stage (filter, dedup, sample); each stage's own counts are in the pipeline. */
   droppedByPolicy = 0;
   written = 0;

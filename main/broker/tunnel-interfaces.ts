@@ -1,7 +1,8 @@
 import { DIRECTION_FLAG } from '../capture/pcapng-blocks.js';
 import { directionOf, type TunnelMap } from './tunnel-map.js';
 
-export type TunnelKind = 'vxlan' | 'gre';
+/** `api`: frames an agent streamed through the API server, with the tunnel ID the kernel path would use. */
+export type TunnelKind = 'vxlan' | 'gre' | 'api';
 
 /** An interface of the output file, with the counters its ISB reports. */
 export interface OutputInterface {
@@ -119,13 +120,21 @@ export class TunnelInterfaces {
   ): TunnelInterface {
     const label = this.labels.lookup(peer, tunnelId);
     const idName =
-      kind === 'vxlan' ? `vni=${tunnelId}` : tunnelId === undefined ? 'nokey' : `key=${tunnelId}`;
+      kind === 'vxlan'
+        ? `vni=${tunnelId}`
+        : kind === 'api'
+          ? `id=${tunnelId}`
+          : tunnelId === undefined
+            ? 'nokey'
+            : `key=${tunnelId}`;
     const what =
       kind === 'vxlan'
         ? `VXLAN VNI ${tunnelId}`
-        : tunnelId === undefined
-          ? 'GRE without key'
-          : `GRE key ${tunnelId}`;
+        : kind === 'api'
+          ? `API stream tunnel ID ${tunnelId}`
+          : tunnelId === undefined
+            ? 'GRE without key'
+            : `GRE key ${tunnelId}`;
     const base = {
       kind,
       peer,

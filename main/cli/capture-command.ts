@@ -299,6 +299,8 @@ export function summary(stats: CaptureStats): string {
     lines.push(
       `Decapsulation errors: ${errors} (truncated ${stats.decapErrors.truncated}, bad flags ${stats.decapErrors.badFlags}, unknown ethertype ${stats.decapErrors.unknownEthertype})`,
     );
+  if (stats.tunnelProbes > 0)
+    lines.push(`Tunnel probes of the agents (received, not written): ${stats.tunnelProbes}`);
   const refused = stats.notAllowed.peer + stats.notAllowed.tunnelId;
   if (refused > 0)
     lines.push(

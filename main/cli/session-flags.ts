@@ -3,7 +3,12 @@ import type { Command } from 'commander';
 import { UsageError } from '../broker/allow-list.js';
 import { DEFAULT_VXLAN_PORT } from '../broker/sources/listen-address.js';
 import type { TapSession } from '../kube/deploy/session.js';
-import { DEFAULT_AGENT_IMAGE, DEFAULT_LEASE_TTL_SECONDS, newSessionId } from '../kube/deploy/session.js';
+import {
+  DEFAULT_AGENT_IMAGE,
+  DEFAULT_LEASE_TTL_SECONDS,
+  newSessionId,
+  newStreamToken,
+} from '../kube/deploy/session.js';
 import { type Transport, TransportSchema } from '../kube/deploy/session-config.js';
 import { withKubeconfigOptions } from '../kube/kubeconfig/index.js';
 import { loadPolicyFile } from '../policy/load-policy.js';
@@ -25,8 +30,11 @@ export interface SessionFlags {
   leaseTtl: string;
 }
 
-/** `withPolicy: false` where the command already has `--policy` (tap takes capture's). */
-export function withSessionOptions(command: Command, withPolicy = true): Command {
+/**
+ * `withPolicy: false` where the command already has `--policy` (tap takes capture's).
+ * `capturing`: the command receives the traffic itself (tap), so `auto` can probe the tunnels.
+ */
+export function withSessionOptions(command: Command, withPolicy = true, capturing = false): Command {
   const withSelection = withKubeconfigOptions(command)
     .option('--select-namespace <NS>', 'tap the pods of this namespace (repeatable)', collect, [])
     .option('--select-label <K=V>', 'only pods with this label (repeatable; all must match)', collect, [])
@@ -35,7 +43,13 @@ export function withSessionOptions(command: Command, withPolicy = true): Command
       '--collector <ADDR[:PORT]>',
       `where agents send the tunnels (default: this machine's address toward the API server, port ${DEFAULT_VXLAN_PORT})`,
     )
-    .option('--transport <vxlan|gre|api>', 'tunnel transport', 'vxlan');
+    .option(
+      capturing ? '--transport <auto|vxlan|gre|api>' : '--transport <vxlan|gre|api>',
+      capturing
+        ? 'how packets reach this machine: auto = VXLAN, switching to api (through the API server) when no tunnel probe arrives'
+        : 'how packets reach the collector',
+      capturing ? 'auto' : 'vxlan',
+    );
   if (withPolicy)
     withSelection.option(
       '--policy <FILE>',
@@ -66,10 +80,15 @@ export function parseCollector(text: string): { address: string; port: number } 
 /** Builds the session from flags (and the policy file); collector defaults are filled in later. */
 export function sessionFromFlags(
   flags: SessionFlags,
-): Omit<TapSession, 'collector'> & { collector?: TapSession['collector'] } {
-  const transport = TransportSchema.safeParse(flags.transport);
+  capturing = false,
+): Omit<TapSession, 'collector'> & { collector?: TapSession['collector']; autoTransport: boolean } {
+  const autoTransport = capturing && flags.transport === 'auto';
+  const transport = TransportSchema.safeParse(autoTransport ? 'vxlan' : flags.transport);
   if (!transport.success)
-    throw new UsageError(`--transport: expected vxlan, gre or api, got "${flags.transport}"`);
+    throw new UsageError(
+      `--transport: expected ${capturing ? 'auto, ' : ''}vxlan, gre or api, got "${flags.transport}"` +
+        (flags.transport === 'auto' ? ' (auto needs a capture: clustertap tap)' : ''),
+    );
   const policy = flags.policy ? loadPolicyFile(flags.policy) : undefined;
   const id = flags.session ?? newSessionId();
   if (!/^[a-z0-9]{4,16}$/.test(id)) throw new UsageError('--session: 4 to 16 lowercase letters or digits');
@@ -101,6 +120,8 @@ export function sessionFromFlags(
     ...(policy?.filter ? { filter: policy.filter } : {}),
     agentImage: flags.agentImage,
     leaseTtlSeconds: ttl,
+    streamToken: newStreamToken(),
+    autoTransport,
     ...(flags.collector ? { collector: parseCollector(flags.collector) } : {}),
   };
 }

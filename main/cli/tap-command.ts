@@ -4,11 +4,12 @@ import { UsageError } from '../broker/allow-list.js';
 import { CaptureSession } from '../broker/capture-session.js';
 import { TunnelMap } from '../broker/tunnel-map.js';
 import { localAddressTowardApiServer } from '../kube/collector-address.js';
-import { deploySession } from '../kube/deploy/deployer.js';
+import { type Deployment, deploySession } from '../kube/deploy/deployer.js';
 import { keepLease } from '../kube/deploy/lease-keeper.js';
 import { labelsFromStatus, watchNodeStatus } from '../kube/deploy/node-status-watch.js';
 import type { TapSession } from '../kube/deploy/session.js';
 import { teardownSession } from '../kube/deploy/teardown.js';
+import { TunnelProbeWatch } from '../kube/deploy/tunnel-probe-watch.js';
 import { kubeconfigSource, loadKubeconfig } from '../kube/kubeconfig/index.js';
 import {
   type CaptureFlags,
@@ -19,6 +20,7 @@ import {
 } from './capture-command.js';
 import { formatNode } from './deploy-command.js';
 import { type SessionFlags, sessionFromFlags, withSessionOptions } from './session-flags.js';
+import { TransportControl } from './transport-control.js';
 
 type TapFlags = CaptureFlags & SessionFlags & { keep: boolean; timeout: string };
 
@@ -26,7 +28,7 @@ export function tapCommand(version: string): Command {
   const command = new Command('tap').description(
     'Tap pods: deploy (or reuse) the agents, capture their mirrored traffic as pod-labelled pcapng, and undeploy on exit.',
   );
-  return withCaptureOptions(withSessionOptions(command, false))
+  return withCaptureOptions(withSessionOptions(command, false, true))
     .option('--keep', 'leave the agents deployed on exit (remove later with clustertap undeploy)', false)
     .option('--timeout <SECONDS>', 'how long agents may take to become Ready', '120')
     .action(async (flags: TapFlags) => {
@@ -37,9 +39,7 @@ export function tapCommand(version: string): Command {
 async function runTap(flags: TapFlags, version: string): Promise<number> {
   if (flags.read !== undefined)
     throw new UsageError('tap captures live traffic; to read a file use clustertap capture -r');
-  if (flags.transport === 'api')
-    throw new UsageError('--transport api is not available yet; use vxlan (default) or gre');
-  const partial = sessionFromFlags(flags);
+  const { autoTransport, ...partial } = sessionFromFlags(flags, true);
   // The capture filter runs on the nodes too (compiled into the tc filter): non-matching packets stay there.
   const filter = flags.filter ?? partial.filter;
   const loaded = loadKubeconfig(kubeconfigSource(flags));
@@ -53,7 +53,8 @@ async function runTap(flags: TapFlags, version: string): Promise<number> {
     if (!flags.quiet) process.stderr.write(`${line}\n`);
   };
 
-  const capture = new CaptureSession(options);
+  const probes = new TunnelProbeWatch();
+  const capture = new CaptureSession({ ...options, onTunnelProbe: (peer) => probes.probeArrived(peer) });
   await capture.start();
   say(`Capturing on ${capture.listening.map((l) => `'${l}'`).join(', ')}`);
   if (options.writeFile !== '-') say(`File: ${capture.writer.currentPath}`);
@@ -73,6 +74,7 @@ async function runTap(flags: TapFlags, version: string): Promise<number> {
   let lastTaps = -1;
   const statusWatch = watchNodeStatus(loaded.kubeConfig, session.id, (statuses) => {
     tunnelMap.replace(labelsFromStatus(statuses));
+    probes.observe(statuses);
     const taps = statuses.reduce((n, s) => n + s.taps.length, 0);
     if (taps !== lastTaps) say(`Mirroring ${taps} pod interfaces/directions on ${statuses.length} nodes`);
     lastTaps = taps;
@@ -82,8 +84,9 @@ async function runTap(flags: TapFlags, version: string): Promise<number> {
   say(
     `Tapping through context ${loaded.context}: session ${session.id}, tunnels to ${collector.address}:${collector.port}`,
   );
+  let deployment: Deployment;
   try {
-    await deploySession(loaded.kubeConfig, {
+    deployment = await deploySession(loaded.kubeConfig, {
       session,
       holder,
       timeoutMs: Number(flags.timeout) * 1000,
@@ -101,6 +104,16 @@ async function runTap(flags: TapFlags, version: string): Promise<number> {
   const keeper = keepLease(loaded.kubeConfig, session, holder, (e) =>
     say(`  ! lease renewal failed: ${e.message}`),
   );
+  const transport = new TransportControl(
+    loaded.kubeConfig,
+    deployment.config,
+    session.streamToken ?? '',
+    capture,
+    probes,
+    say,
+  );
+  if (session.transport === 'api') transport.streamThroughApi('you chose --transport api');
+  else if (autoTransport) transport.fallBackWhenProbesFail();
   const duration = stopAfter.durationSeconds;
   const timer =
     duration === undefined ? undefined : setTimeout(() => capture.stop('duration'), duration * 1000);
@@ -110,6 +123,7 @@ async function runTap(flags: TapFlags, version: string): Promise<number> {
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   keeper.stop();
+  transport.stop();
   statusWatch.stop();
   say(summary(stats));
   if (flags.keep)

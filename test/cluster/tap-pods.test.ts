@@ -1,82 +1,15 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { clustertap, kubectl, kubectlJson, type LabState, labState } from '../helpers/lab.js';
 import { inNetns, type LabPod, labPods, ourDevicesAndQdiscs, ourMirrors } from '../helpers/lab-pods.js';
+import { allNodesMirroring, type Running, startTap, tcpdumpOn, withPattern } from '../helpers/lab-tap.js';
 import { framesViaTcpdump, readWithPeers } from '../helpers/peers.js';
 import { sleep, tempDir, waitFor } from '../helpers/run.js';
 
 const { lab, reason } = labState();
 if (reason) console.warn(`tap tests cannot run: ${reason}`);
-
-const AGENT_IMAGE = 'ghcr.io/clustertap/clustertap-agent:0.1.0';
-const CLI = path.join(import.meta.dirname, '../../bin/clustertap.js');
-
-interface Running {
-  child: ChildProcess;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-function startTap(l: LabState, args: string[]): Running {
-  const child = spawn(
-    process.execPath,
-    [CLI, 'tap', '--kubeconfig', l.kubeconfig, '--context', 'lab', '--agent-image', AGENT_IMAGE, ...args],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  return { child, stderr: () => stderr, exited: new Promise((resolve) => child.on('close', resolve)) };
-}
-
-/** tcpdump on a pod's host-side veth, one direction (in = what the pod sends). */
-async function tcpdumpOn(
-  pod: LabPod,
-  l: LabState,
-  direction: 'in' | 'out',
-  file: string,
-): Promise<() => Promise<void>> {
-  const node = l.nodes.find((n) => n.name === pod.node);
-  const child = spawn(
-    'ip',
-    [
-      'netns',
-      'exec',
-      node?.netns ?? '',
-      'tcpdump',
-      '-i',
-      pod.hostInterface ?? '',
-      '-Q',
-      direction,
-      '-U',
-      '--immediate-mode',
-      '-n',
-      '-w',
-      file,
-      'icmp',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let err = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    err += d.toString();
-  });
-  await waitFor(() => err.includes('listening on'), 10_000, `tcpdump on ${pod.hostInterface}`);
-  return async () => {
-    await sleep(300);
-    child.kill('SIGINT');
-    await new Promise((resolve) => child.on('close', resolve));
-  };
-}
-
-const allNodesMirroring = (stderr: string, l: LabState) =>
-  new RegExp(`Mirroring [1-9]\\d* pod interfaces/directions on ${l.nodes.length} nodes`).test(stderr);
-
-const withPattern = (frames: string[], pattern: string) =>
-  frames.filter((hex) => hex.includes(pattern.repeat(2)));
 
 describe.skipIf(reason !== undefined)(
   'clustertap tap: pods mirrored in the kernel, labelled in pcapng',
@@ -150,6 +83,9 @@ describe.skipIf(reason !== undefined)(
       }
       expect(await tap.exited).toBe(0);
       expect(tap.stderr()).toContain('session tap1: nothing left');
+      // auto (the default): the agents' probes arrive, so the kernel tunnel stays, and says so.
+      expect(tap.stderr()).toContain("Transport: vxlan (the agents' tunnel probes arrive here)");
+      expect(tap.stderr()).toMatch(/Tunnel probes of the agents \(received, not written\): [1-9]/);
 
       const ours = readWithPeers(file);
       for (const [key, expected] of Object.entries(seen)) {

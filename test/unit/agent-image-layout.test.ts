@@ -143,6 +143,21 @@ describe('the agent image, laid out as its Dockerfile COPYs it', () => {
     expect(Number(result.stdout)).toBeGreaterThan(0);
   });
 
+  it('finds the capture addon where pcap-binding.ts looks for it (api transport, tunnel probes)', () => {
+    const loader = path.join(runtime, 'app/dist/agent-image/src/api-transport/pcap-binding.js');
+    const result = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const m = await import(${JSON.stringify(loader)}); const b = m.loadPcapBinding(); console.log(['close','inject','open','read','stats'].filter((f) => typeof b[f] === 'function').join(','));`,
+      ],
+      { cwd: os.tmpdir(), encoding: 'utf8' },
+    );
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('close,inject,open,read,stats');
+  });
+
   it('imports only packages that npm prune --omit=dev --omit=optional keeps', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
       dependencies: Record<string, string>;

@@ -205,3 +205,46 @@ describe('retry across API-server restarts', () => {
     expect(calls).toBe(1);
   });
 });
+
+describe('the api transport stream token', () => {
+  it('is a Secret of the session the agent reads as STREAM_TOKEN, and never part of the ConfigMap', () => {
+    const token = 'c2VjcmV0LXRva2VuLWZvci10ZXN0cw';
+    const objects = build(session({ streamToken: token }));
+    const secret = objects.find((o) => o.kind === 'Secret') as Spec;
+    expect(secret.metadata).toMatchObject({ name: 'clustertap-stream', namespace: 'clustertap-a1b2c3d4' });
+    expect(Buffer.from(secret.data.token, 'base64').toString()).toBe(token);
+    const ds = objects.find((o) => o.kind === 'DaemonSet') as Spec;
+    const env = ds.spec.template.spec.containers[0].env as Spec[];
+    expect(env.find((e) => e.name === 'STREAM_TOKEN')).toEqual({
+      name: 'STREAM_TOKEN',
+      valueFrom: { secretKeyRef: { name: 'clustertap-stream', key: 'token' } },
+    });
+    expect(objects.findIndex((o) => o.kind === 'Secret')).toBeLessThan(
+      objects.findIndex((o) => o.kind === 'DaemonSet'),
+    );
+    const configMap = objects.find((o) => o.kind === 'ConfigMap') as Spec;
+    expect(JSON.stringify(configMap)).not.toContain(token);
+  });
+
+  it('is absent (no Secret, no env) for a session without one', () => {
+    const objects = build(session());
+    expect(objects.some((o) => o.kind === 'Secret')).toBe(false);
+    const ds = objects.find((o) => o.kind === 'DaemonSet') as Spec;
+    expect(JSON.stringify(ds)).not.toContain('STREAM_TOKEN');
+  });
+
+  it('needs create/get/delete secrets in the session namespace, and names pods/proxy as such', () => {
+    const objects = build(session({ streamToken: 'x' }));
+    const described = requiredPermissions(objects, ['shop']).map(describePermission);
+    expect(described).toContain('create secrets in namespace clustertap-a1b2c3d4');
+    expect(
+      describePermission({
+        verb: 'get',
+        group: '',
+        resource: 'pods',
+        subresource: 'proxy',
+        namespace: 'ns1',
+      }),
+    ).toBe('get pods/proxy in namespace ns1');
+  });
+});

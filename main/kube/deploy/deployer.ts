@@ -4,7 +4,7 @@ import type { KubeconfigClient } from '../kubeconfig/connection.js';
 import { applyObject, describeObject } from './apply.js';
 import { type KubeObject, leaseObject, sessionObjects } from './manifests.js';
 import { objectPath } from './object-paths.js';
-import { preflight, requiredPermissions } from './preflight.js';
+import { preflight, requiredPermissions, streamPermission } from './preflight.js';
 import { withRetry } from './retry.js';
 import { type NodeProgress, observeRollout } from './rollout.js';
 import { type ResolvedSelection, resolveSelection } from './selection.js';
@@ -141,7 +141,10 @@ export async function deploySession(
   const objects: KubeObject[] = sessionObjects(session, config, selection.nodes, options.holder);
   const podScope = selectionScope(session.selection);
   step('checking permissions');
-  await preflight(kubeConfig, requiredPermissions(objects, podScope));
+  const permissions = requiredPermissions(objects, podScope);
+  // An explicit api transport needs the stream from the start; `auto` checks when it falls back.
+  if (session.transport === 'api') permissions.push(streamPermission(sessionNames(session.id).namespace));
+  await preflight(kubeConfig, permissions);
   await awaitNamespaceGone(kubeConfig, sessionNames(session.id).namespace, onEvent);
   try {
     for (const object of objects) {

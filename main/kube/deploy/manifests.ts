@@ -1,5 +1,11 @@
 import { selectionScope } from './selection-scope.js';
-import { COMPONENT_LABEL, sessionLabels, sessionNames, type TapSession } from './session.js';
+import {
+  COMPONENT_LABEL,
+  STREAM_TOKEN_KEY,
+  sessionLabels,
+  sessionNames,
+  type TapSession,
+} from './session.js';
 import { SESSION_CONFIG_DIR, SESSION_CONFIG_KEY, type SessionConfig } from './session-config.js';
 
 /** A Kubernetes object as we apply it: plain JSON, the API's own field names. */
@@ -20,7 +26,7 @@ export interface SessionObjects {
   objects: KubeObject[];
 }
 
-function meta(session: TapSession, name: string, namespace?: string, component = 'agent') {
+function meta(session: Pick<TapSession, 'id'>, name: string, namespace?: string, component = 'agent') {
   return {
     name,
     ...(namespace ? { namespace } : {}),
@@ -150,6 +156,14 @@ function daemonSet(session: TapSession, config: SessionConfig, nodes: string[]):
                 fieldEnv('POD_NAME', 'metadata.name'),
                 fieldEnv('POD_NAMESPACE', 'metadata.namespace'),
                 fieldEnv('NODE_IP', 'status.hostIP'),
+                ...(session.streamToken
+                  ? [
+                      {
+                        name: 'STREAM_TOKEN',
+                        valueFrom: { secretKeyRef: { name: n.streamSecret, key: STREAM_TOKEN_KEY } },
+                      },
+                    ]
+                  : []),
               ],
               ports: [{ name: 'health', containerPort: config.healthPort, protocol: 'TCP' }],
               readinessProbe: {
@@ -176,6 +190,17 @@ function daemonSet(session: TapSession, config: SessionConfig, nodes: string[]):
         },
       },
     },
+  };
+}
+
+/** The session config the agents watch; re-applied to push a change (selection, filter, transport). */
+export function sessionConfigMap(session: Pick<TapSession, 'id'>, config: SessionConfig): KubeObject {
+  const n = sessionNames(session.id);
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: meta(session, n.configMap, n.namespace, 'session'),
+    data: { [SESSION_CONFIG_KEY]: `${JSON.stringify(config, null, 2)}\n` },
   };
 }
 
@@ -210,12 +235,19 @@ export function sessionObjects(
       metadata: meta(session, n.serviceAccount, n.namespace),
     },
     ...rbac(session),
-    {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: meta(session, n.configMap, n.namespace, 'session'),
-      data: { [SESSION_CONFIG_KEY]: `${JSON.stringify(config, null, 2)}\n` },
-    },
+    sessionConfigMap(session, config),
+    ...(session.streamToken
+      ? [
+          {
+            apiVersion: 'v1',
+            kind: 'Secret',
+            metadata: meta(session, n.streamSecret, n.namespace, 'session'),
+            type: 'Opaque',
+            // base64 in `data`: server-side apply of `stringData` would not round-trip.
+            data: { [STREAM_TOKEN_KEY]: Buffer.from(session.streamToken).toString('base64') },
+          },
+        ]
+      : []),
     leaseObject(session, holder, now),
     daemonSet(session, config, nodes),
   ];

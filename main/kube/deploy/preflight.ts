@@ -8,6 +8,8 @@ export interface Permission {
   verb: string;
   group: string;
   resource: string;
+  /** e.g. `proxy` for pods/proxy (the api transport's stream). */
+  subresource?: string;
   namespace?: string;
 }
 
@@ -15,6 +17,7 @@ const RESOURCES: Record<string, { group: string; resource: string }> = {
   Namespace: { group: '', resource: 'namespaces' },
   ServiceAccount: { group: '', resource: 'serviceaccounts' },
   ConfigMap: { group: '', resource: 'configmaps' },
+  Secret: { group: '', resource: 'secrets' },
   ClusterRole: { group: 'rbac.authorization.k8s.io', resource: 'clusterroles' },
   ClusterRoleBinding: { group: 'rbac.authorization.k8s.io', resource: 'clusterrolebindings' },
   Role: { group: 'rbac.authorization.k8s.io', resource: 'roles' },
@@ -36,7 +39,8 @@ export function resourceOf(kind: string): { group: string; resource: string } {
  */
 export function requiredPermissions(objects: KubeObject[], podNamespaces: string[] | 'all'): Permission[] {
   const perms = new Map<string, Permission>();
-  const add = (p: Permission) => perms.set(`${p.verb} ${p.group}/${p.resource} ${p.namespace ?? ''}`, p);
+  const add = (p: Permission) =>
+    perms.set(`${p.verb} ${p.group}/${p.resource}/${p.subresource ?? ''} ${p.namespace ?? ''}`, p);
   for (const object of objects) {
     const { group, resource } = resourceOf(object.kind);
     const namespace = object.metadata.namespace;
@@ -54,8 +58,14 @@ export function requiredPermissions(objects: KubeObject[], podNamespaces: string
   return [...perms.values()];
 }
 
+/** The api transport reads the agents' stream through pods/proxy in the session namespace. */
+export function streamPermission(sessionNamespace: string): Permission {
+  return { verb: 'get', group: '', resource: 'pods', subresource: 'proxy', namespace: sessionNamespace };
+}
+
 export function describePermission(p: Permission): string {
-  const resource = p.group ? `${p.resource}.${p.group}` : p.resource;
+  const name = p.subresource ? `${p.resource}/${p.subresource}` : p.resource;
+  const resource = p.group ? `${name}.${p.group}` : name;
   return `${p.verb} ${resource} ${p.namespace ? `in namespace ${p.namespace}` : '(cluster-wide)'}`;
 }
 
@@ -72,7 +82,13 @@ async function allowed(kubeConfig: KubeconfigClient, p: Permission): Promise<boo
       apiVersion: 'authorization.k8s.io/v1',
       kind: 'SelfSubjectAccessReview',
       spec: {
-        resourceAttributes: { verb: p.verb, group: p.group, resource: p.resource, namespace: p.namespace },
+        resourceAttributes: {
+          verb: p.verb,
+          group: p.group,
+          resource: p.resource,
+          subresource: p.subresource,
+          namespace: p.namespace,
+        },
       },
     },
   });

@@ -11,6 +11,8 @@ export interface TapSession {
   filter?: string;
   agentImage: string;
   leaseTtlSeconds: number;
+  /** Guards the agents' api-transport stream (a Secret of the session); absent = no stream. */
+  streamToken?: string;
 }
 
 export const PART_OF_LABEL = 'app.kubernetes.io/part-of';
@@ -19,6 +21,10 @@ export const SESSION_LABEL = 'clustertap.io/session';
 export const COMPONENT_LABEL = 'app.kubernetes.io/component';
 export const DEFAULT_AGENT_IMAGE = 'ghcr.io/clustertap/clustertap-agent:0.1.0';
 export const DEFAULT_LEASE_TTL_SECONDS = 15;
+
+/** 32 random bytes: the agents answer the stream only to its holder. */
+export const newStreamToken = () => crypto.randomBytes(32).toString('base64url');
+export const STREAM_TOKEN_KEY = 'token';
 
 export function newSessionId(): string {
   return crypto.randomBytes(4).toString('hex');
@@ -34,6 +40,7 @@ export function sessionNames(id: string) {
     lease: 'clustertap-session',
     agentRole: 'clustertap-agent',
     podReader: `clustertap-${id}-pod-reader`,
+    streamSecret: 'clustertap-stream',
     podReaderBinding: `clustertap-${id}-pod-reader`,
   };
 }

@@ -14,6 +14,7 @@ interface Listed {
 const OWNED_KINDS = [
   ['DaemonSet', true],
   ['ConfigMap', true],
+  ['Secret', true],
   ['Lease', true],
   ['RoleBinding', true],
   ['Role', true],

@@ -32,6 +32,7 @@ export async function openGet(
   path: string,
   doing: string,
   signal: AbortSignal,
+  extraHeaders: Record<string, string> = {},
 ): Promise<http.IncomingMessage> {
   const server = serverOf(kubeConfig);
   const url = new URL(server.replace(/\/+$/, '') + path);
@@ -47,7 +48,7 @@ export async function openGet(
     const req = request(url, {
       ...options,
       method: 'GET',
-      headers: { ...(options.headers ?? {}), Accept: 'application/json' },
+      headers: { ...(options.headers ?? {}), Accept: 'application/json', ...extraHeaders },
       signal,
     });
     // Keepalive probes notice a silently dead path (VPN drop, node gone) long before the watch
