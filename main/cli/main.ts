@@ -8,6 +8,7 @@ import { PolicyError } from '../policy/load-policy.js';
 import { captureCommand } from './capture-command.js';
 import { contextsCommand } from './contexts-command.js';
 import { deployCommand } from './deploy-command.js';
+import { serveCommand } from './serve-command.js';
 import { statusCommand } from './status-command.js';
 import { tapCommand } from './tap-command.js';
 import { undeployCommand } from './undeploy-command.js';
@@ -30,7 +31,8 @@ export async function main(argv: string[]): Promise<number> {
     .addCommand(deployCommand().exitOverride())
     .addCommand(statusCommand().exitOverride())
     .addCommand(undeployCommand().exitOverride())
-    .addCommand(tapCommand(version).exitOverride());
+    .addCommand(tapCommand(version).exitOverride())
+    .addCommand(serveCommand(version).exitOverride());
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
