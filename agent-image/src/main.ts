@@ -13,7 +13,7 @@ import { StreamHub } from './api-transport/stream-hub.js';
 import { UserSpaceTapEngine } from './api-transport/user-space-engine.js';
 import { startHealthServer } from './health-server.js';
 import { TapAgent } from './tap-agent.js';
-import { createTapEngine, type TapEngine } from './tap-engine/index.js';
+import { createTapEngine, type Tap, type TapEngine } from './tap-engine/index.js';
 import { TunnelProbeSender } from './tunnel-probe-sender.js';
 
 const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
@@ -63,8 +63,13 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     log(`${(error as Error).message}: no tunnel probes, no api transport`);
   }
-  const kernelEngine = (c: SessionConfig, transport: 'vxlan' | 'gre') =>
+  const kernelEngine = (
+    c: SessionConfig,
+    transport: 'vxlan' | 'gre',
+    announce?: (upcoming: Tap[]) => Promise<void>,
+  ) =>
     createTapEngine({
+      ...(announce && { announce }),
       sessionId: c.sessionId,
       nodeName: node,
       nodeIP,
@@ -73,8 +78,8 @@ export async function main(argv: string[]): Promise<number> {
       tunnelIdBase: c.tunnelIdBase,
       ...(c.filter ? { filter: c.filter } : {}),
     });
-  const engine = (c: SessionConfig): TapEngine => {
-    if (c.transport !== 'api') return kernelEngine(c, c.transport);
+  const engine = (c: SessionConfig, announce: (upcoming: Tap[]) => Promise<void>): TapEngine => {
+    if (c.transport !== 'api') return kernelEngine(c, c.transport, announce);
     if (!pcap) throw new Error('the api transport needs the libpcap binding, which this image lacks');
     return new UserSpaceTapEngine({
       sessionId: c.sessionId,
@@ -83,6 +88,7 @@ export async function main(argv: string[]): Promise<number> {
       ...(c.filter ? { filter: c.filter } : {}),
       pcap,
       hub,
+      announce,
       cleanupKernelLeftovers: () => kernelEngine(c, 'vxlan').cleanupLeftovers(),
     });
   };

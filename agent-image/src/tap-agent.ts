@@ -6,7 +6,7 @@ import { LeaseMonitor } from './lease-monitor.js';
 import { SelectedPods } from './selected-pods.js';
 import { watchSessionConfig } from './session-config-watch.js';
 import { StatusPublisher } from './status-publisher.js';
-import type { TapEngine } from './tap-engine/index.js';
+import type { Tap, TapEngine } from './tap-engine/index.js';
 import type { TunnelProbeSender } from './tunnel-probe-sender.js';
 
 export interface TapAgentDeps {
@@ -15,7 +15,8 @@ export interface TapAgentDeps {
   node: string;
   nodeIP: string;
   namespace: string;
-  engine: (config: SessionConfig) => TapEngine;
+  /** `announce` publishes taps about to start (EngineConfig.announce). */
+  engine: (config: SessionConfig, announce: (upcoming: Tap[]) => Promise<void>) => TapEngine;
   log: (line: string) => void;
   /** Proves this node's tunnels arrive (kernel transports); absent = no probes. */
   probe?: TunnelProbeSender;
@@ -44,7 +45,7 @@ export class TapAgent {
 
   constructor(private readonly deps: TapAgentDeps) {
     this.config = deps.config;
-    this.engine = deps.engine(deps.config);
+    this.engine = deps.engine(deps.config, this.announce);
     this.pods = new SelectedPods(deps.kubeConfig, deps.node, () => this.markDirty());
     const n = sessionNames(deps.config.sessionId);
     this.lease = new LeaseMonitor(
@@ -120,7 +121,12 @@ export class TapAgent {
     await this.publish();
   }
 
-  private async publish(): Promise<void> {
+  private readonly announce = (upcoming: Tap[]) => this.publish(upcoming);
+
+  /** `upcoming`: taps whose filters go in right after this (named before their first packet). */
+  private async publish(upcoming: Tap[] = []): Promise<void> {
+    const current = await this.engine.taps();
+    const known = new Set(current.map((t) => t.tunnelId));
     const status: NodeStatus = {
       version: 1,
       node: this.deps.node,
@@ -128,7 +134,7 @@ export class TapAgent {
       sessionId: this.config.sessionId,
       updated: new Date().toISOString(),
       mirroring: this.mirroring,
-      taps: await this.engine.taps(),
+      taps: [...current, ...upcoming.filter((t) => !known.has(t.tunnelId))],
       problems: [...this.problems, ...this.pods.problems().map((message) => ({ message }))],
     };
     await this.publisher
@@ -144,7 +150,7 @@ export class TapAgent {
     this.config = next;
     if (filterChanged) {
       await this.engine.removeAll();
-      this.engine = this.deps.engine(next);
+      this.engine = this.deps.engine(next, this.announce);
       if (!this.lease.isActive()) await this.engine.pause();
     }
     this.pods.select(next.selection);

@@ -88,6 +88,10 @@ describe.skipIf(reason !== undefined)(
       expect(tap.stderr()).toMatch(/Tunnel probes of the agents \(received, not written\): [1-9]/);
 
       const ours = readWithPeers(file);
+      // Tunnels are named before their filters go in: not one packet under a generic tunnel name.
+      expect(new Set(ours.map((f) => f.interfaceName).filter((n) => !n.startsWith('lab-node-')))).toEqual(
+        new Set(),
+      );
       for (const [key, expected] of Object.entries(seen)) {
         const [iface, pattern] = key.split('|') as [string, string];
         expect(expected.length, key).toBeGreaterThanOrEqual(3);

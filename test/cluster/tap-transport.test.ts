@@ -27,6 +27,10 @@ async function exchange(l: LabState, dir: string, src: LabPod, dst: LabPod, patt
 
 function expectSameFrames(file: string, expected: Record<string, string[]>, pattern: string) {
   const ours = readWithPeers(file);
+  // Every packet under its pod's name, from the first one on (taps are published before they start).
+  expect(new Set(ours.map((f) => f.interfaceName).filter((n) => !n.startsWith('lab-node-')))).toEqual(
+    new Set(),
+  );
   for (const [iface, frames] of Object.entries(expected)) {
     expect(frames.length, iface).toBeGreaterThanOrEqual(3);
     const got = withPattern(

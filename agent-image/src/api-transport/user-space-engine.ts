@@ -31,6 +31,8 @@ export interface UserSpaceEngineDeps {
   pcap: PcapBinding;
   hub: StreamHub;
   exec?: Exec;
+  /** Publishes taps about to start, before their first packet (EngineConfig.announce). */
+  announce?: (upcoming: Tap[]) => Promise<void>;
   /** Removes what a kernel-mode run of this session left (the transport changed, or kill -9). */
   cleanupKernelLeftovers: () => Promise<CleanupReport>;
 }
@@ -126,19 +128,7 @@ export class UserSpaceTapEngine implements TapEngine {
   }
 
   async taps(): Promise<Tap[]> {
-    return [...this.pods.values()].flatMap((pod) =>
-      pod.iface === undefined
-        ? []
-        : pod.captures.map((c) => ({
-            tunnelId: c.tunnelId,
-            namespace: pod.target.namespace,
-            pod: pod.target.pod,
-            interface: pod.iface as string,
-            direction: podDirectionOf(c.hook),
-            packets: c.packets,
-            bytes: c.bytes,
-          })),
-    );
+    return [...this.pods.values()].flatMap((pod) => this.tapsOf(pod));
   }
 
   async counters(): Promise<TapCounters[]> {
@@ -183,6 +173,7 @@ export class UserSpaceTapEngine implements TapEngine {
       pods.map((p) => p.target.podIP),
     );
     const allocate = tunnelIdAllocator(this.deps.tunnelIdBase, links, this.usedIds);
+    const opening: { pod: PodCapture; iface: string }[] = [];
     pods.forEach((pod, i) => {
       const answer = answers[i];
       if (!answer?.ok) {
@@ -203,31 +194,50 @@ export class UserSpaceTapEngine implements TapEngine {
           this.usedIds.add(tunnelId);
           return { hook, tunnelId, packets: 0, bytes: 0 };
         });
-      if (this.paused) {
-        pod.status = { key: pod.target.key, state: 'paused', interface: answer.iface };
-        return;
-      }
-      try {
-        for (const capture of pod.captures)
-          capture.handle ??= this.deps.pcap.open(
-            answer.iface,
-            // Host-veth ingress (received by the host side) is what the pod sends.
-            capture.hook === 'ingress' ? 1 : 2,
-            SNAP_LENGTH,
-            BUFFER_BYTES,
-            this.deps.filter ?? '',
-          );
-        pod.status = { key: pod.target.key, state: 'tapped', interface: answer.iface };
-      } catch (error) {
-        this.closeAll(pod);
-        pod.status = {
-          key: pod.target.key,
-          state: 'failed',
-          interface: answer.iface,
-          message: `capturing on ${answer.iface}: ${reasonOf(error)}`,
-        };
-      }
+      if (this.paused) pod.status = { key: pod.target.key, state: 'paused', interface: answer.iface };
+      else opening.push({ pod, iface: answer.iface });
     });
+    const fresh = opening.filter(({ pod }) => pod.status.state !== 'tapped' && pod.status.state !== 'paused');
+    if (fresh.length > 0 && this.deps.announce)
+      await this.deps.announce(fresh.flatMap(({ pod }) => this.tapsOf(pod))).catch(() => undefined);
+    for (const { pod, iface } of opening) this.open(pod, iface);
+  }
+
+  private open(pod: PodCapture, iface: string): void {
+    try {
+      for (const capture of pod.captures)
+        capture.handle ??= this.deps.pcap.open(
+          iface,
+          // Host-veth ingress (received by the host side) is what the pod sends.
+          capture.hook === 'ingress' ? 1 : 2,
+          SNAP_LENGTH,
+          BUFFER_BYTES,
+          this.deps.filter ?? '',
+        );
+      pod.status = { key: pod.target.key, state: 'tapped', interface: iface };
+    } catch (error) {
+      this.closeAll(pod);
+      pod.status = {
+        key: pod.target.key,
+        state: 'failed',
+        interface: iface,
+        message: `capturing on ${iface}: ${reasonOf(error)}`,
+      };
+    }
+  }
+
+  private tapsOf(pod: PodCapture): Tap[] {
+    if (pod.iface === undefined) return [];
+    const iface = pod.iface;
+    return pod.captures.map((c) => ({
+      tunnelId: c.tunnelId,
+      namespace: pod.target.namespace,
+      pod: pod.target.pod,
+      interface: iface,
+      direction: podDirectionOf(c.hook),
+      packets: c.packets,
+      bytes: c.bytes,
+    }));
   }
 
   private closeAll(pod: PodCapture): void {

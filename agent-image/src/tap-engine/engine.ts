@@ -7,15 +7,18 @@ import { type NodeSnapshot, type Outcome, type PodTap, PodTapper } from './pod-t
 import { type Resolution, resolveHostInterfaces } from './resolve-interface.js';
 import { readCounters } from './tap-counters.js';
 import { TUNNEL_DEVICE_PREFIX, tunnelIdAllocator } from './tunnel-devices.js';
-import type {
-  CleanupReport,
-  EngineConfig,
-  ReconcileResult,
-  Tap,
-  TapCounters,
-  TapEngine,
-  TapTarget,
-  TargetStatus,
+import {
+  type CleanupReport,
+  type EngineConfig,
+  HOOKS,
+  type Hook,
+  podDirectionOf,
+  type ReconcileResult,
+  type Tap,
+  type TapCounters,
+  type TapEngine,
+  type TapTarget,
+  type TargetStatus,
 } from './types.js';
 
 /** verify() retries a failed pod this often (reconcile always does): a step that fails for good
@@ -188,6 +191,7 @@ class KernelTapEngine implements TapEngine {
     else {
       const recreated = await this.tapper.ensureDevices(go, view, outcome);
       const left = go.filter((p) => !outcome.failed.has(p));
+      await this.announce(left);
       await this.tapper.ensureFilters(left, view, this.paused, recreated, outcome);
     }
     const now = Date.now();
@@ -195,6 +199,26 @@ class KernelTapEngine implements TapEngine {
       pod.status = { key: pod.target.key, state: 'failed', interface: pod.iface, message: reason };
     for (const p of pods) p.retryAt = p.status.state === 'failed' ? now + FAILED_RETRY_MS : undefined;
     return outcome.restored;
+  }
+
+  /** Names the tunnels of pods not published yet (see EngineConfig.announce). */
+  private async announce(pods: readonly PodTap[]): Promise<void> {
+    const { announce } = this.config;
+    if (!announce || this.paused) return;
+    const upcoming = pods
+      .filter((p) => p.status.state !== 'tapped' && p.status.state !== 'paused' && p.iface && p.tunnels)
+      .flatMap((p) =>
+        HOOKS.map((hook) => ({
+          tunnelId: (p.tunnels as Record<Hook, { tunnelId: number }>)[hook].tunnelId,
+          namespace: p.target.namespace,
+          pod: p.target.pod,
+          interface: p.iface as string,
+          direction: podDirectionOf(hook),
+          packets: 0,
+          bytes: 0,
+        })),
+      );
+    if (upcoming.length > 0) await announce(upcoming).catch(() => undefined);
   }
 
   /** Phase 2: interfaces and tunnel IDs, in order. Returns the pods ready for the kernel work. */

@@ -24,6 +24,12 @@ export interface EngineConfig {
   filter?: string;
   /** Runs `ip`, `tc`, `bridge`, `sysctl`; default execFile. Tests pass one that enters a netns. */
   exec?: Exec;
+  /**
+   * Called with the taps about to start, after their devices exist and before their filters go
+   * in: the session loop publishes them, so the broker knows each new tunnel's pod before its
+   * first packet (no packets under a generic tunnel name). Its failure does not stop the tap.
+   */
+  announce?: (upcoming: Tap[]) => Promise<void>;
   /** How long verify() may take before it leaves the rest for the next call (default 2000 ms). */
   verifyBudgetMs?: number;
 }
