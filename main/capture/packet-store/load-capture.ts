@@ -12,6 +12,7 @@ export interface LoadTarget {
     originalLength: number,
     flags: number,
   ): number;
+  hasRoom(length: number): boolean;
   /** Resolves when the spill has room again; rejects when the store cannot take packets any more. */
   whenWritable(): Promise<void>;
 }
@@ -61,9 +62,11 @@ export async function loadCapture(
         });
         ids.set(key, id);
       }
-      const append = () =>
-        target.append(id, timestamp.high, timestamp.low, record.data, record.originalLength, record.flags);
-      while (append() === 0) await target.whenWritable();
+      // Wait for the disk before appending, so nothing is refused (and counted as dropped).
+      if (!target.hasRoom(record.data.length)) await target.whenWritable();
+      const { high, low } = timestamp;
+      if (target.append(id, high, low, record.data, record.originalLength, record.flags) === 0)
+        throw new Error(`${file}: the packet store refused packet ${packets + 1}`);
       packets++;
       if (onProgress && (packets & 1023) === 0 && Date.now() - lastProgress >= PROGRESS_EVERY_MS) {
         lastProgress = Date.now();

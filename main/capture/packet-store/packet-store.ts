@@ -178,6 +178,11 @@ export class PacketStore {
     return this.append(interfaceId, tsHigh, tsLow, data, originalLength, flags) !== 0;
   }
 
+  /** Whether a packet of `length` bytes would be taken now: bulk loaders wait (whenWritable) when not. */
+  hasRoom(length: number): boolean {
+    return this.spill.hasRoom(Math.min(length, MAX_RECORD_LENGTH));
+  }
+
   /** Resolves when the spill can take packets again (file loading waits here instead of dropping). */
   async whenWritable(): Promise<void> {
     await this.spill.whenWritable();

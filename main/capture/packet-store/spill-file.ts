@@ -62,12 +62,16 @@ export class SpillFile {
     return this.backlog + this.used;
   }
 
+  /** Whether `length` more bytes would be taken now (false while the disk is too far behind). */
+  hasRoom(length: number): boolean {
+    return !this.closed && !this.error && this.backlog + this.used + length <= this.options.maxBacklogBytes;
+  }
+
   /** Stores `data`; returns its offset, or -1 when refused (disk behind, failed, or closed). */
   append(data: Uint8Array): number {
     const length = data.length;
-    const { segmentBytes, maxBacklogBytes } = this.options;
-    if (this.closed || this.error || length > segmentBytes) return -1;
-    if (this.backlog + this.used + length > maxBacklogBytes) return -1;
+    const { segmentBytes } = this.options;
+    if (length > segmentBytes || !this.hasRoom(length)) return -1;
     let at = this.position;
     const segment = Math.floor(at / segmentBytes);
     if (length > 0 && Math.floor((at + length - 1) / segmentBytes) !== segment)
