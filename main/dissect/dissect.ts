@@ -140,7 +140,10 @@ function layerNode(layer: Layer, packet: ParsedPacket, quoted: DissectionNode[])
   }
 }
 
-/** Ethernet padding after the network layer (frames are padded to 60 bytes). */
+/**
+ * Ethernet padding after the network layer (frames are padded to 60 bytes). Wireshark lists it
+ * under Ethernet II; here it is its own line, so every node's bytes lie within its parent's.
+ */
 function paddingNode(packet: ParsedPacket): DissectionNode | undefined {
   const net = packet.layers.find(
     (l): l is IpLayer | Ipv6Layer | ArpLayer =>
@@ -150,12 +153,14 @@ function paddingNode(packet: ParsedPacket): DissectionNode | undefined {
   const end = net.kind === 'arp' ? net.offset + 8 + 2 * (net.hwSize + net.protoSize) : net.payloadEnd;
   const captured = packet.bytes.length;
   if (end >= captured) return undefined;
-  return node(
-    `Padding: ${hexString(packet.bytes, end, Math.min(captured, end + 64))}`,
-    end,
-    captured - end,
-    'eth.padding',
-  );
+  return node(`Ethernet padding (${plural(captured - end, 'byte')})`, end, captured - end, undefined, [
+    node(
+      `Padding: ${hexString(packet.bytes, end, Math.min(captured, end + 64))}`,
+      end,
+      captured - end,
+      'eth.padding',
+    ),
+  ]);
 }
 
 function treeOf(packet: ParsedPacket): DissectionNode[] {
@@ -174,13 +179,11 @@ function treeOf(packet: ParsedPacket): DissectionNode[] {
     }
     const line = layerNode(layer, packet, quoted);
     if (!line) continue;
-    if (layer.kind === 'eth') {
-      const padding = paddingNode(packet);
-      if (padding) line.children = [...(line.children ?? []), padding];
-    }
     out.push(line);
     if (layer.problem)
       problems.push(problemNode(layer.kind, layer.problem, layer.offset, layer.limit - layer.offset));
   }
+  const padding = packet.layers[1]?.kind === 'eth' ? paddingNode(packet) : undefined;
+  if (padding) out.push(padding);
   return [...out, ...problems];
 }

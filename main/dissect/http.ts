@@ -64,60 +64,85 @@ function nextLine(bytes: Uint8Array, eol: number): number {
 
 export function parseHttp(bytes: Uint8Array, offset: number, claimedEnd: number): HttpLayer {
   const limit = Math.min(claimedEnd, bytes.length);
+  let eol = lineEnd(bytes, offset, limit);
+  const firstEnd = eol < 0 ? limit : eol;
+  const parts = splitFirstLine(bytes, offset, firstEnd);
+  const text = (part: [number, number] | undefined) => (part ? asciiOf(bytes, part[0], part[1]) : '');
+  const request = !(bytes[offset] === 0x48 && startsWith(bytes, offset, firstEnd, RESPONSE_START));
+  const code = request ? '' : text(parts[1]);
   const layer: HttpLayer = {
     kind: 'http',
     offset,
     limit,
     problem: undefined,
     inner: false,
-    request: false,
-    method: '',
-    uri: '',
-    version: '',
-    code: -1,
-    phrase: '',
-    firstLineLength: 0,
+    request,
+    method: request ? text(parts[0]) : '',
+    uri: request ? text(parts[1]) : '',
+    version: request ? text(parts[2]) : text(parts[0]),
+    code: /^\d{3}$/.test(code) ? Number(code) : -1,
+    phrase: request ? '' : text(parts[2]),
+    firstLineLength: firstEnd - offset,
+    firstLineEnded: eol >= 0,
+    parts,
     headers: [],
+    blankLine: -1,
     bodyOffset: -1,
   };
-  let eol = lineEnd(bytes, offset, limit);
-  const firstEnd = eol < 0 ? limit : eol;
-  layer.firstLineLength = firstEnd - offset;
-  const line = asciiOf(bytes, offset, firstEnd);
-  if (line.startsWith('HTTP/')) {
-    const [version = '', code = '', ...phrase] = line.split(' ');
-    layer.version = version;
-    layer.code = /^\d{3}$/.test(code) ? Number(code) : -1;
-    layer.phrase = phrase.join(' ');
-  } else {
-    const first = line.indexOf(' ');
-    const last = line.lastIndexOf(' ');
-    layer.request = true;
-    layer.method = line.slice(0, first);
-    layer.uri = last > first ? line.slice(first + 1, last) : line.slice(first + 1);
-    layer.version = last > first ? line.slice(last + 1) : '';
-  }
   if (eol < 0) return layer;
   let at = nextLine(bytes, eol);
   while (at < limit && layer.headers.length < MAX_HEADERS) {
     eol = lineEnd(bytes, at, limit);
     if (eol === at) {
-      layer.bodyOffset = nextLine(bytes, eol);
+      layer.blankLine = at;
+      layer.bodyOffset = Math.min(nextLine(bytes, eol), limit);
       return layer;
     }
     const end = eol < 0 ? limit : eol;
-    const text = asciiOf(bytes, at, end);
-    const colon = text.indexOf(':');
+    const line = asciiOf(bytes, at, end);
+    const colon = line.indexOf(':');
     layer.headers.push({
       offset: at,
       length: end - at,
-      name: colon < 0 ? text : text.slice(0, colon),
-      value: colon < 0 ? '' : text.slice(colon + 1).trim(),
+      ended: eol >= 0,
+      name: colon < 0 ? line : line.slice(0, colon),
+      value: colon < 0 ? '' : line.slice(colon + 1).trim(),
     });
     if (eol < 0) return layer;
     at = nextLine(bytes, eol);
   }
   return layer;
+}
+
+/**
+ * The three parts of a request line (method, URI, version: split at the first and last space) or
+ * of a status line (version, code, phrase: split at the first two spaces), as byte ranges.
+ */
+function splitFirstLine(bytes: Uint8Array, start: number, end: number): Array<[number, number]> {
+  const first = bytes.indexOf(0x20, start);
+  if (first < 0 || first >= end) return [[start, end]];
+  const response = bytes[start] === 0x48 && startsWith(bytes, start, end, RESPONSE_START);
+  let second = -1;
+  if (response) {
+    const at = bytes.indexOf(0x20, first + 1);
+    second = at >= 0 && at < end ? at : -1;
+  } else {
+    for (let i = end - 1; i > first; i--)
+      if (bytes[i] === 0x20) {
+        second = i;
+        break;
+      }
+  }
+  if (second < 0)
+    return [
+      [start, first],
+      [first + 1, end],
+    ];
+  return [
+    [start, first],
+    [first + 1, second],
+    [second + 1, end],
+  ];
 }
 
 export function httpHeader(layer: HttpLayer, name: string): HttpHeader | undefined {
@@ -148,39 +173,42 @@ export function httpTree(layer: HttpLayer, bytes: Uint8Array): DissectionNode {
   const t = new TreeBuilder(layer.limit);
   const at = layer.offset;
   const first = layer.firstLineLength;
-  const firstChildren = layer.request
+  const names = layer.request
     ? [
-        node(`Request Method: ${layer.method}`, at, layer.method.length, 'http.request.method'),
-        node(`Request URI: ${layer.uri}`, at + layer.method.length + 1, layer.uri.length, 'http.request.uri'),
-        node(
-          `Request Version: ${layer.version}`,
-          at + first - layer.version.length,
-          layer.version.length,
-          'http.request.version',
-        ),
+        ['Request Method', 'http.request.method'],
+        ['Request URI', 'http.request.uri'],
+        ['Request Version', 'http.request.version'],
       ]
     : [
-        node(`Response Version: ${layer.version}`, at, layer.version.length, 'http.response.version'),
-        node(`Status Code: ${layer.code}`, at + layer.version.length + 1, 3, 'http.response.code'),
-        node(
-          `Response Phrase: ${layer.phrase}`,
-          at + first - layer.phrase.length,
-          layer.phrase.length,
-          'http.response.phrase',
-        ),
+        ['Response Version', 'http.response.version'],
+        ['Status Code', 'http.response.code'],
+        ['Response Phrase', 'http.response.phrase'],
       ];
-  t.push(node(`${asciiOf(bytes, at, at + first)}\\r\\n`, at, first, undefined, firstChildren));
+  const firstChildren = layer.parts.map(([start, end], i) => {
+    const [name, abbrev] = names[i] as [string, string];
+    return node(`${name}: ${asciiOf(bytes, start, end)}`, start, end - start, abbrev);
+  });
+  const crlf = (ended: boolean) => (ended ? '\\r\\n' : '');
+  t.push(
+    node(
+      `${asciiOf(bytes, at, at + first)}${crlf(layer.firstLineEnded)}`,
+      at,
+      first,
+      undefined,
+      firstChildren,
+    ),
+  );
   for (const header of layer.headers)
     t.push(
       node(
-        `${asciiOf(bytes, header.offset, header.offset + header.length)}\\r\\n`,
+        `${asciiOf(bytes, header.offset, header.offset + header.length)}${crlf(header.ended)}`,
         header.offset,
         header.length,
         HEADER_FIELDS[header.name.toLowerCase()],
       ),
     );
-  if (layer.bodyOffset >= 0) {
-    t.push(node('\\r\\n', layer.bodyOffset - 2, 2));
+  if (layer.blankLine >= 0) {
+    t.push(node('\\r\\n', layer.blankLine, layer.bodyOffset - layer.blankLine));
     const body = bodyLength(layer);
     if (body > 0) t.push(node(`File Data: ${body} bytes`, layer.bodyOffset, body, 'http.file_data'));
   }

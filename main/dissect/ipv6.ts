@@ -160,12 +160,7 @@ export function ipv6Tree(layer: Ipv6Layer, bytes: Uint8Array): DissectionNode {
     if (t.fits(ext.offset, 1)) t.push(extensionNode(ext, bytes, layer.limit));
   const addresses =
     at + 40 <= layer.limit ? `, Src: ${ipv6At(bytes, at + 8)}, Dst: ${ipv6At(bytes, at + 24)}` : '';
-  return t.build(
-    `Internet Protocol Version 6${addresses}`,
-    'ipv6',
-    at,
-    Math.min(layer.payloadOffset, layer.limit) - at,
-  );
+  return t.build(`Internet Protocol Version 6${addresses}`, 'ipv6', at, Math.min(40, layer.limit - at));
 }
 
 export const IPV6_PROTOCOLS: ProtocolDef[] = [

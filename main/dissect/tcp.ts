@@ -211,15 +211,6 @@ export function tcpTree(layer: TcpLayer, bytes: Uint8Array): DissectionNode {
       () => options.map((o) => optionNode(o, bytes)),
     );
   }
-  if (t.complete && layer.payloadLength > 0)
-    t.push(
-      node(
-        `TCP payload (${layer.payloadLength} bytes)`,
-        layer.payloadOffset,
-        Math.max(0, layer.limit - layer.payloadOffset),
-        'tcp.payload',
-      ),
-    );
   let title = 'Transmission Control Protocol';
   if (at + 4 <= layer.limit) title += `, Src Port: ${read16(bytes, at)}, Dst Port: ${read16(bytes, at + 2)}`;
   if (at + 20 <= layer.limit && layer.headerLength >= 20) {

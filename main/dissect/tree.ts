@@ -55,8 +55,11 @@ export class TreeBuilder {
     return !this.stopped;
   }
 
+  /** The protocol's line; it grows to cover every line under it, so children never stick out. */
   build(label: string, abbrev: string, offset: number, length: number): DissectionNode {
-    return node(label, offset, Math.max(0, length), abbrev, this.lines);
+    let end = offset + Math.max(0, length);
+    for (const line of this.lines) end = Math.max(end, line.offset + line.length);
+    return node(label, offset, end - offset, abbrev, this.lines);
   }
 }
 

@@ -190,6 +190,8 @@ export interface HttpHeader {
   offset: number;
   /** The line without its CRLF. */
   length: number;
+  /** False for a last line the segment cuts before its line ending. */
+  ended: boolean;
   name: string;
   value: string;
 }
@@ -203,8 +205,16 @@ export interface HttpLayer extends LayerBase {
   code: number;
   phrase: string;
   firstLineLength: number;
+  firstLineEnded: boolean;
+  /**
+   * Where the request line's method, URI and version (or the status line's version, code and
+   * phrase) lie: [start, end) byte offsets.
+   */
+  parts: Array<[number, number]>;
   headers: HttpHeader[];
-  /** Offset just past the empty line ending the headers, -1 when it was not seen. */
+  /** Offset of the empty line ending the headers, -1 when it was not seen. */
+  blankLine: number;
+  /** Offset just past that empty line, -1 when it was not seen. */
   bodyOffset: number;
 }
 

@@ -1,7 +1,7 @@
 /** UDP (RFC 768): ports, length, checksum. */
 import { hexNumber, read16, u16 } from './bytes.js';
 import { type FieldDef, field, multiField, type ProtocolDef } from './field.js';
-import { node, shortfall, TreeBuilder } from './tree.js';
+import { shortfall, TreeBuilder } from './tree.js';
 import type { DissectionNode, UdpLayer } from './types.js';
 
 /**
@@ -58,16 +58,6 @@ export function udpTree(layer: UdpLayer, bytes: Uint8Array): DissectionNode {
   t.add(at + 2, 2, 'udp.dstport', () => `Destination Port: ${read16(bytes, at + 2)}`);
   t.add(at + 4, 2, 'udp.length', () => `Length: ${read16(bytes, at + 4)}`);
   t.add(at + 6, 2, 'udp.checksum', () => `Checksum: ${hexNumber(read16(bytes, at + 6), 4)} [unverified]`);
-  const payload = layer.payloadEnd - layer.payloadOffset;
-  if (t.complete && payload > 0 && !layer.inner)
-    t.push(
-      node(
-        `UDP payload (${payload} bytes)`,
-        layer.payloadOffset,
-        Math.max(0, layer.limit - layer.payloadOffset),
-        'udp.payload',
-      ),
-    );
   const ports =
     at + 4 <= layer.limit ? `, Src Port: ${read16(bytes, at)}, Dst Port: ${read16(bytes, at + 2)}` : '';
   return t.build(`User Datagram Protocol${ports}`, 'udp', at, Math.min(8, layer.limit - at));
