@@ -64,6 +64,11 @@ export interface FileDecapOptions {
 export class Broker {
   constructor(private readonly deps: BrokerDeps) {}
 
+  /** A new policy for a running capture (the app applies policy changes live). */
+  setPipeline(pipeline: Pipeline): void {
+    this.deps.pipeline = pipeline;
+  }
+
   /** A UDP datagram received on a VXLAN port (the kernel already removed IP and UDP). */
   ingestVxlanDatagram(
     datagram: Uint8Array,

@@ -9,6 +9,7 @@ import { keepLease } from '../kube/deploy/lease-keeper.js';
 import { labelsFromStatus, watchNodeStatus } from '../kube/deploy/node-status-watch.js';
 import type { TapSession } from '../kube/deploy/session.js';
 import { teardownSession } from '../kube/deploy/teardown.js';
+import { TransportControl } from '../kube/deploy/transport-control.js';
 import { TunnelProbeWatch } from '../kube/deploy/tunnel-probe-watch.js';
 import { kubeconfigSource, loadKubeconfig } from '../kube/kubeconfig/index.js';
 import {
@@ -20,7 +21,6 @@ import {
 } from './capture-command.js';
 import { formatNode } from './deploy-command.js';
 import { type SessionFlags, sessionFromFlags, withSessionOptions } from './session-flags.js';
-import { TransportControl } from './transport-control.js';
 
 type TapFlags = CaptureFlags & SessionFlags & { keep: boolean; timeout: string };
 
@@ -108,9 +108,10 @@ async function runTap(flags: TapFlags, version: string): Promise<number> {
     loaded.kubeConfig,
     deployment.config,
     session.streamToken ?? '',
-    capture,
+    (nodeIP, r) =>
+      capture.ingestStreamFrame(nodeIP, r.tunnelId, r.frame, r.originalLength, r.seconds, r.nanoseconds),
     probes,
-    say,
+    { say },
   );
   if (session.transport === 'api') transport.streamThroughApi('you chose --transport api');
   else if (autoTransport) transport.fallBackWhenProbesFail();

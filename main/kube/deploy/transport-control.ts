@@ -1,11 +1,20 @@
-import type { CaptureSession } from '../broker/capture-session.js';
-import { type AgentStreams, followAgentStreams } from '../kube/deploy/agent-streams.js';
-import { describePermission, preflight, streamPermission } from '../kube/deploy/preflight.js';
-import { sessionNames } from '../kube/deploy/session.js';
-import type { SessionConfig } from '../kube/deploy/session-config.js';
-import { pushSessionConfig } from '../kube/deploy/session-update.js';
-import type { TunnelProbeWatch } from '../kube/deploy/tunnel-probe-watch.js';
-import type { KubeconfigClient } from '../kube/kubeconfig/connection.js';
+import type { StreamRecord } from '../../broker/sources/api-stream-format.js';
+import type { KubeconfigClient } from '../kubeconfig/connection.js';
+import { type AgentStreams, followAgentStreams } from './agent-streams.js';
+import { describePermission, preflight, streamPermission } from './preflight.js';
+import { sessionNames } from './session.js';
+import type { SessionConfig } from './session-config.js';
+import { pushSessionConfig } from './session-update.js';
+import type { TunnelProbeWatch } from './tunnel-probe-watch.js';
+
+/** Where streamed frames go: the broker's ingestStreamFrame. */
+export type StreamIngest = (nodeIP: string, record: StreamRecord) => void;
+
+/** What the user is told: a line, and (for the app) the transport now in use and why. */
+export interface TransportReport {
+  say(line: string, level?: 'info' | 'warning'): void;
+  inUse?(kind: SessionConfig['transport'], why: string): void;
+}
 
 /**
  * Which way packets reach this machine, and why, said to the user: the kernel tunnel while the
@@ -22,29 +31,26 @@ export class TransportControl {
     private config: SessionConfig,
     /** The session's stream token (its Secret); never in the ConfigMap. */
     private readonly streamToken: string,
-    private readonly capture: CaptureSession,
+    private readonly ingest: StreamIngest,
     private readonly probes: TunnelProbeWatch,
-    private readonly say: (line: string) => void,
+    private readonly report: TransportReport,
   ) {}
+
+  private say(line: string, level: 'info' | 'warning' = 'info'): void {
+    this.report.say(line, level);
+  }
 
   /** Reads the agents' streams through pods/proxy from now on. */
   streamThroughApi(why: string): void {
     if (this.streams) return;
     this.say(`Transport: api (${why}): packets come through the API server`);
+    this.report.inUse?.('api', `${why}: packets come through the API server`);
     this.streams = followAgentStreams({
       kubeConfig: this.kubeConfig,
       sessionId: this.config.sessionId,
       port: this.config.healthPort,
       token: this.streamToken,
-      onFrame: (nodeIP, r) =>
-        this.capture.ingestStreamFrame(
-          nodeIP,
-          r.tunnelId,
-          r.frame,
-          r.originalLength,
-          r.seconds,
-          r.nanoseconds,
-        ),
+      onFrame: this.ingest,
       onEvent: (message) => this.say(`  ${message}`),
     });
   }
@@ -65,6 +71,7 @@ export class TransportControl {
       if (!this.confirmed && this.probes.anyArrived()) {
         this.confirmed = true;
         this.say(`Transport: ${this.config.transport} (the agents' tunnel probes arrive here)`);
+        this.report.inUse?.(this.config.transport, "the agents' tunnel probes arrive here");
       }
       return;
     }
@@ -75,6 +82,7 @@ export class TransportControl {
     this.say(
       `  ! no ${this.config.transport} tunnel probe from ${nodes} reached ${address}:${port} in ${waited} s: ` +
         'a NAT, firewall or VPN between the nodes and this machine drops the tunnel',
+      'warning',
     );
     try {
       await preflight(this.kubeConfig, [streamPermission(sessionNames(this.config.sessionId).namespace)]);
@@ -83,6 +91,7 @@ export class TransportControl {
         `  ! cannot switch to the api transport: ${(error as Error).message} ` +
           `(it needs ${describePermission(streamPermission(sessionNames(this.config.sessionId).namespace))}); ` +
           'staying on the tunnel',
+        'warning',
       );
       return;
     }
@@ -90,7 +99,7 @@ export class TransportControl {
       this.config = { ...this.config, transport: 'api' };
       await pushSessionConfig(this.kubeConfig, this.config);
     } catch (error) {
-      this.say(`  ! cannot switch to the api transport: ${(error as Error).message}`);
+      this.say(`  ! cannot switch to the api transport: ${(error as Error).message}`, 'warning');
       return;
     }
     this.streamThroughApi(`no tunnel probe arrived from ${nodes}`);
