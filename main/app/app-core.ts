@@ -20,6 +20,17 @@ import { memorySettingsStore, type Settings, type SettingsStore } from './settin
  * Everything it needs comes in through `AppCoreDeps`; nothing is reached for globally.
  */
 
+/**
+ * serve's one-time download URLs (main/serve/transfers.ts DownloadRegistry): how a browser saves a
+ * file the core wrote. Channels that save (capture, flows) use AppCore.offerDownload in serve mode.
+ */
+export interface DownloadOffer {
+  register(
+    file: string,
+    options: { name: string; contentType?: string; deleteAfter?: boolean; ttlMs?: number },
+  ): { id: string; url: string };
+}
+
 /** Native file dialogs (Electron only): answer the path the user chose, or null when cancelled. */
 export interface NativeDialogs {
   openCapture(): Promise<string | null>;
@@ -36,8 +47,10 @@ export interface AppCoreDeps {
   settings?: SettingsStore;
   files?: FileGrants;
   dialogs?: NativeDialogs;
-  /** What the transport offers the browser (serve): /download/<id>, POST /upload. */
-  transfers?: { downloads: boolean; uploads: boolean };
+  /** serve: one-time /download/<id> URLs for files the core wrote. */
+  downloads?: DownloadOffer;
+  /** serve: the browser can POST /upload a capture (it becomes a file id in `files`). */
+  uploads?: boolean;
   electronVersion?: string | null;
   /** Kubeconfig file watching; false: read once (tests). */
   watchKubeconfig?: WatchOptions | false;
@@ -115,7 +128,6 @@ export class AppCore {
   }
 
   info(): RequestResult<'app.info'> {
-    const transfers = this.deps.transfers ?? { downloads: false, uploads: false };
     return {
       name: 'ClusterTap',
       version: this.deps.version,
@@ -125,10 +137,23 @@ export class AppCore {
       versions: { node: process.versions.node, electron: this.deps.electronVersion ?? null },
       features: {
         nativeDialogs: this.deps.dialogs !== undefined,
-        downloads: transfers.downloads,
-        uploads: transfers.uploads,
+        downloads: this.deps.downloads !== undefined,
+        uploads: this.deps.uploads ?? false,
       },
     };
+  }
+
+  /**
+   * serve mode: a one-time URL the browser downloads `file` from (the page then navigates to it).
+   * Throws AppError(unavailable) where there is no browser to download (Electron: use a dialog).
+   */
+  offerDownload(
+    file: string,
+    options: { name: string; contentType?: string; deleteAfter?: boolean },
+  ): { url: string } {
+    if (!this.deps.downloads)
+      throw new AppError('unavailable', 'downloads exist only when ClusterTap runs as `clustertap serve`');
+    return { url: this.deps.downloads.register(file, options).url };
   }
 
   private useContext(payload: RequestInput<'contexts.use'>): Answer<'contexts.use'> {

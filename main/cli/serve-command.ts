@@ -8,6 +8,7 @@ import { createRouter } from '../ipc/router.js';
 import { kubeconfigSource, withKubeconfigOptions } from '../kube/kubeconfig/index.js';
 import { isLoopbackAddress } from '../serve/access.js';
 import { startServeServer } from '../serve/server.js';
+import { DownloadRegistry } from '../serve/transfers.js';
 
 interface ServeFlags {
   port: string;
@@ -54,12 +55,14 @@ async function serve(flags: ServeFlags, version: string): Promise<void> {
     file: serveSettingsFile(),
     warn: (m) => say(`clustertap: warning: ${m}`),
   });
+  const downloads = new DownloadRegistry();
   const core = new AppCore({
     mode: 'serve',
     version,
     source: kubeconfigSource(flags),
     settings,
-    transfers: { downloads: true, uploads: true },
+    downloads,
+    uploads: true,
   });
   const router = createRouter({
     handlers: core.handlers(),
@@ -77,6 +80,7 @@ async function serve(flags: ServeFlags, version: string): Promise<void> {
       token: flags.token,
       router,
       files: core.files,
+      downloads,
       rendererDir: process.env.CLUSTERTAP_UI_DIR || undefined,
       maxUploadBytes: maxUploadMb * 1024 * 1024,
       log: say,

@@ -26,6 +26,8 @@ export interface ServeServerOptions {
   token?: boolean | string;
   router: Router;
   files: FileGrants;
+  /** Shared with the core (AppCore `downloads`), which registers the files; default a new one. */
+  downloads?: DownloadRegistry;
   rendererDir?: string;
   /** Default 2 GiB. */
   maxUploadBytes?: number;
@@ -54,7 +56,7 @@ export async function startServeServer(options: ServeServerOptions): Promise<Ser
   const token =
     typeof options.token === 'string' ? options.token : !loopback || tokenWanted ? newToken() : undefined;
   const rendererDir = options.rendererDir ?? defaultRendererDir();
-  const downloads = new DownloadRegistry();
+  const downloads = options.downloads ?? new DownloadRegistry();
   const uploads = uploadDirectory();
   const maxUploadBytes = options.maxUploadBytes ?? 2 * 1024 ** 3;
   const sockets = new Set<WebSocket>();

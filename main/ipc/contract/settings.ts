@@ -40,7 +40,7 @@ export const settings = {
         policy: PolicySchema.nullable().optional(),
       }),
       UiSettingsSchema,
-      'Changes part of the remembered UI state and answers with all of it; written to disk at once.',
+      'Changes part of the remembered UI state and answers with all of it; saved to disk within a moment.',
     ),
   },
   events: {},
