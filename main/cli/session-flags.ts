@@ -27,6 +27,7 @@ export interface SessionFlags {
   policy?: string;
   session?: string;
   agentImage: string;
+  imagePullSecret: string[];
   leaseTtl: string;
 }
 
@@ -58,6 +59,12 @@ export function withSessionOptions(command: Command, withPolicy = true, capturin
   return withSelection
     .option('--session <ID>', 'session id (4-16 lowercase letters/digits; default: random)')
     .option('--agent-image <REF>', 'agent container image', DEFAULT_AGENT_IMAGE)
+    .option(
+      '--image-pull-secret <NS/NAME>',
+      'registry credentials for a private --agent-image: a docker-registry Secret, copied into the session namespace (repeatable)',
+      collect,
+      [],
+    )
     .option(
       '--lease-ttl <SECONDS>',
       'agents stop mirroring when the session Lease is not renewed for this long',
@@ -95,6 +102,9 @@ export function sessionFromFlags(
   for (const pod of flags.selectPod)
     if (!/^[^/]+\/[^/]+$/.test(pod))
       throw new UsageError(`--select-pod: expected NAMESPACE/POD, got "${pod}"`);
+  for (const secret of flags.imagePullSecret ?? [])
+    if (!/^[a-z0-9-]+\/[a-z0-9.-]+$/.test(secret))
+      throw new UsageError(`--image-pull-secret: expected NAMESPACE/NAME, got "${secret}"`);
   for (const label of flags.selectLabel)
     if (!/^[^=\s]+=[^=\s]*$/.test(label))
       throw new UsageError(`--select-label: expected KEY=VALUE, got "${label}"`);
@@ -119,6 +129,7 @@ export function sessionFromFlags(
     transport: transport.data as Transport,
     ...(policy?.filter ? { filter: policy.filter } : {}),
     agentImage: flags.agentImage,
+    ...((flags.imagePullSecret ?? []).length > 0 && { imagePullSecrets: flags.imagePullSecret }),
     leaseTtlSeconds: ttl,
     streamToken: newStreamToken(),
     autoTransport,

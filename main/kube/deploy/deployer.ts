@@ -5,6 +5,7 @@ import { applyObject, describeObject } from './apply.js';
 import { type KubeObject, leaseObject, sessionObjects } from './manifests.js';
 import { objectPath } from './object-paths.js';
 import { preflight, requiredPermissions, streamPermission } from './preflight.js';
+import { pullSecretCopies, pullSecretPermissions } from './pull-secrets.js';
 import { withRetry } from './retry.js';
 import { type NodeProgress, observeRollout } from './rollout.js';
 import { type ResolvedSelection, resolveSelection } from './selection.js';
@@ -141,11 +142,18 @@ export async function deploySession(
   const objects: KubeObject[] = sessionObjects(session, config, selection.nodes, options.holder);
   const podScope = selectionScope(session.selection);
   step('checking permissions');
-  const permissions = requiredPermissions(objects, podScope);
+  const permissions = [...requiredPermissions(objects, podScope), ...pullSecretPermissions(session)];
   // An explicit api transport needs the stream from the start; `auto` checks when it falls back.
   if (session.transport === 'api') permissions.push(streamPermission(sessionNames(session.id).namespace));
   await preflight(kubeConfig, permissions);
   await awaitNamespaceGone(kubeConfig, sessionNames(session.id).namespace, onEvent);
+  // Copies of the pull Secrets go in right before the DaemonSet (after the namespace exists).
+  const copies = await pullSecretCopies(kubeConfig, session);
+  objects.splice(
+    objects.findIndex((o) => o.kind === 'DaemonSet'),
+    0,
+    ...copies,
+  );
   try {
     for (const object of objects) {
       step(`applying ${describeObject(object)}`);

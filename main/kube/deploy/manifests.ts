@@ -141,6 +141,9 @@ function daemonSet(session: TapSession, config: SessionConfig, nodes: string[]):
               },
             },
           },
+          ...((session.imagePullSecrets ?? []).length > 0 && {
+            imagePullSecrets: (session.imagePullSecrets ?? []).map((ref) => ({ name: ref.split('/')[1] })),
+          }),
           // A selected pod may sit on a tainted node (control plane, dedicated pools): follow it there.
           tolerations: [{ operator: 'Exists' }],
           containers: [

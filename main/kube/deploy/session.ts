@@ -11,6 +11,8 @@ export interface TapSession {
   filter?: string;
   agentImage: string;
   leaseTtlSeconds: number;
+  /** Registry credentials for a private agent image: `namespace/name` of dockerconfigjson Secrets, copied into the session namespace. */
+  imagePullSecrets?: string[];
   /** Guards the agents' api-transport stream (a Secret of the session); absent = no stream. */
   streamToken?: string;
 }
