@@ -124,9 +124,11 @@ async function start(): Promise<void> {
   const page = rendererPage();
   const pageUrl = pathToFileURL(page).href;
   const unbind = bindIpc(ipcMain, router, {
-    isTrustedSender: (event) =>
-      isOurPage(event.senderFrame?.url, pageUrl) &&
-      (event.sender as unknown as Electron.WebContents).mainFrame === (event.senderFrame as unknown),
+    // Our page, in the top frame (an iframe has a parent), and nothing the window navigated to.
+    isTrustedSender: (event) => {
+      const frame = event.senderFrame as Electron.WebFrameMain | null | undefined;
+      return !!frame && frame.parent === null && isOurPage(frame.url, pageUrl);
+    },
     log: (line) => console.error(line),
   });
 

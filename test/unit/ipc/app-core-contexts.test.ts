@@ -346,3 +346,24 @@ describe('dialogs', () => {
     });
   });
 });
+
+describe('downloads (serve)', () => {
+  it('offers one-time URLs where a browser saves, and says so in app.info', async () => {
+    const { DownloadRegistry } = await import('../../../main/serve/transfers.js');
+    const downloads = new DownloadRegistry();
+    const served = core({ source: { kubeconfig: writeKubeconfig(dir) }, downloads, uploads: true });
+    expect(await served.api.request('app.info', {})).toMatchObject({
+      ok: true,
+      value: { features: { downloads: true, uploads: true, nativeDialogs: false } },
+    });
+    const file = path.join(dir, 'out.pcapng');
+    fs.writeFileSync(file, 'x');
+    const { url } = served.core.offerDownload(file, { name: 'out.pcapng' });
+    expect(url).toMatch(/^\/download\/[\w-]+$/);
+    expect(downloads.take(url.slice('/download/'.length))?.file).toBe(file);
+    const desktop = core({ mode: 'electron', source: { kubeconfig: writeKubeconfig(dir) } });
+    expect(() => desktop.core.offerDownload(file, { name: 'x' })).toThrow(
+      'downloads exist only when ClusterTap runs as `clustertap serve`',
+    );
+  });
+});
