@@ -2,21 +2,20 @@ import fs from 'node:fs';
 import os from 'node:os';
 import type { Writable } from 'node:stream';
 import { MAX_RECORD_LENGTH } from '../capture-record.js';
-import { arrayList, type NumberList, rangeList, readBatch } from './batch-reader.js';
+import { arrayList, type NumberList, rangeList } from './batch-reader.js';
 import { DisplayFilter, type FilterOutcome } from './display-filter.js';
 import { type LoadProgress, type LoadResult, loadCapture } from './load-capture.js';
 import { PacketTable } from './packet-table.js';
-import { epochNanos, plainSummary, rowTime, storeInterface } from './row-fields.js';
+import { epochNanos, plainSummary, storeInterface } from './row-fields.js';
+import { RowReader } from './row-reader.js';
 import { SpillFile } from './spill-file.js';
 import { createStoreDirectory } from './store-dir.js';
 import { type ExportOptions, type ExportResult, type ExportSelection, writePcapng } from './store-export.js';
-import { SummaryCache } from './summary-cache.js';
 import type {
   Clock,
   DisplayPredicate,
   PacketMeta,
   PacketRow,
-  PacketSummary,
   StoreInterface,
   StoreInterfaceInfo,
   StoreListener,
@@ -67,7 +66,7 @@ export class PacketStore {
   private readonly clock: Clock;
   private readonly maxPackets: number;
   private readonly maxSpillBytes: number;
-  private readonly summaries: SummaryCache;
+  private readonly rowReader: RowReader;
   private readonly listeners = new Set<StoreListener>();
   private notifyTimer: NodeJS.Timeout | undefined;
   private lastNotify = Number.NEGATIVE_INFINITY;
@@ -86,7 +85,6 @@ export class PacketStore {
     const segmentBytes =
       deps.segmentBytes ??
       Math.min(64 << 20, Math.max(MAX_RECORD_LENGTH, Math.floor(this.maxSpillBytes / 8)));
-    this.summaries = new SummaryCache(Math.max(MAX_ROWS, deps.summaryCacheSize ?? 4096));
     this.directory = createStoreDirectory(deps.tempDirectory ?? os.tmpdir());
     this.spill = new SpillFile({
       directory: this.directory,
@@ -94,6 +92,13 @@ export class PacketStore {
       bufferBytes: Math.min(deps.bufferBytes ?? 1 << 20, segmentBytes),
       maxBacklogBytes: deps.maxBacklogBytes ?? 64 << 20,
       onError: () => this.changed(),
+    });
+    this.rowReader = new RowReader({
+      table: this.table,
+      spill: this.spill,
+      interfaces: this.interfaces,
+      summarize: deps.summarize ?? plainSummary,
+      cacheSize: Math.max(MAX_ROWS, deps.summaryCacheSize ?? 4096),
     });
   }
 
@@ -189,6 +194,11 @@ export class PacketStore {
     if (this.closed || this.spill.error) throw this.spill.error ?? new Error('the packet store was closed');
   }
 
+  /** Resolves once every packet appended so far is on disk (before measuring, or handing the spill on). */
+  flush(): Promise<void> {
+    return this.spill.drain();
+  }
+
   /** The ring: drop the oldest packets until one more of `length` bytes fits in both limits. */
   private makeRoom(length: number): void {
     const { table, spill } = this;
@@ -243,13 +253,7 @@ export class PacketStore {
       if (n === undefined) break;
       numbers.push(n);
     }
-    await this.summarizeAll(numbers.filter((n) => this.summaries.get(n) === undefined));
-    const rows: PacketRow[] = [];
-    for (const n of numbers) {
-      const summary = this.summaries.get(n);
-      if (summary !== undefined && this.table.has(n)) rows.push(this.row(n, summary));
-    }
-    return rows;
+    return this.rowReader.rows(numbers, this.reference);
   }
 
   /** The packet number on `row` of a view, or undefined past its end. */
@@ -264,56 +268,6 @@ export class PacketStore {
     if (!this.table.has(n)) return -1;
     if (view === 'displayed' && this.filter) return this.filter.index.rowOf(n);
     return n - this.table.first;
-  }
-
-  private async summarizeAll(numbers: number[]): Promise<void> {
-    const { table, spill } = this;
-    const summarize = this.deps.summarize ?? plainSummary;
-    const list = arrayList(numbers);
-    let index = 0;
-    while (index < list.length) {
-      if (!table.has(list.at(index))) {
-        index++;
-        continue;
-      }
-      const { count, bytes, base } = await readBatch(table, spill, list, index);
-      for (let k = index; k < index + count; k++) {
-        const n = list.at(k);
-        if (bytes === undefined || !table.has(n)) continue;
-        const at = table.offset(n) - base;
-        const iface = this.interfaces[table.interfaceId(n)] as StoreInterface;
-        const packet = bytes.subarray(at, at + table.capturedLength(n));
-        this.summaries.set(n, this.safeSummary(summarize, iface.linkType, packet, table.originalLength(n)));
-      }
-      index += count;
-    }
-  }
-
-  private safeSummary(summarize: Summarize, linkType: number, bytes: Uint8Array, length: number) {
-    try {
-      return summarize(linkType, bytes, length);
-    } catch (error) {
-      // A dissector bug shows on its row instead of blanking the list.
-      return {
-        ...plainSummary(linkType, bytes, length),
-        info: `summary failed: ${(error as Error).message}`,
-      };
-    }
-  }
-
-  private row(n: number, summary: PacketSummary): PacketRow {
-    const { table } = this;
-    const iface = this.interfaces[table.interfaceId(n)] as StoreInterface;
-    const nanos = epochNanos(table.tsHigh(n), table.tsLow(n), iface.tsResolution);
-    return {
-      number: n,
-      time: rowTime(nanos, this.reference ?? nanos),
-      interface: iface,
-      length: table.originalLength(n),
-      capturedLength: table.capturedLength(n),
-      flags: table.flags(n),
-      summary,
-    };
   }
 
   /**

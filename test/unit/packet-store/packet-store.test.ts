@@ -123,9 +123,13 @@ describe('PacketStore: what the packet list shows', () => {
     await store.close();
   });
 
-  it('reads back a million-packet-sized spill in order after the writes reached the disk', async () => {
-    const store = filledStore(parent, 20_000, { bufferBytes: 64 * 1024 });
-    await store.whenWritable();
+  it('flush() puts every packet on disk, in segment files, and they read back in order', async () => {
+    const store = filledStore(parent, 20_000, { bufferBytes: 64 * 1024, segmentBytes: 1 << 20 });
+    await store.flush();
+    const files = fs.readdirSync(store.directory).filter((f) => f.startsWith('spill-'));
+    expect(files.length).toBeGreaterThan(5);
+    const onDisk = files.reduce((sum, f) => sum + fs.statSync(`${store.directory}/${f}`).size, 0);
+    expect(onDisk).toBe(store.stats().spillBytes);
     const rows = await store.rows(19_990, 50);
     expect(rows.map((r) => r.number)).toEqual(Array.from({ length: 10 }, (_, i) => 19_991 + i));
     for (const n of [1, 7777, 20_000])
