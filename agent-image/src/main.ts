@@ -11,9 +11,10 @@ import {
 import { loadPcapBinding, type PcapBinding } from './api-transport/pcap-binding.js';
 import { StreamHub } from './api-transport/stream-hub.js';
 import { UserSpaceTapEngine } from './api-transport/user-space-engine.js';
+import { removeDeadSessions } from './dead-sessions.js';
 import { startHealthServer } from './health-server.js';
 import { TapAgent } from './tap-agent.js';
-import { createTapEngine, type Tap, type TapEngine } from './tap-engine/index.js';
+import { createTapEngine, defaultExec, type Tap, type TapEngine } from './tap-engine/index.js';
 import { TunnelProbeSender } from './tunnel-probe-sender.js';
 
 const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
@@ -33,6 +34,7 @@ function required(name: string): string {
   return value;
 }
 
+const DEAD_SESSION_SWEEP_MS = 60_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -137,12 +139,21 @@ export async function main(argv: string[]): Promise<number> {
       ),
     }),
   });
+  let sweeper: NodeJS.Timeout | undefined;
   if (!stop.signal.aborted) {
     await agent.start();
     health.setReady(true, 'ready');
     log('mirroring the selected pods of this node');
+    // Other sessions' mirrors whose agent is gone for good: nobody else can remove them.
+    const sweep = () =>
+      removeDeadSessions({ exec: defaultExec(), ownSession: config.sessionId, log }).catch((error: Error) =>
+        log(`looking for dead sessions' leftovers: ${error.message}`),
+      );
+    void sweep();
+    sweeper = setInterval(sweep, DEAD_SESSION_SWEEP_MS);
   }
   const signal = await stopped;
+  clearInterval(sweeper);
   log(`${signal}: removing every mirror, filter and device of this session`);
   await agent.stop();
   hub.close();

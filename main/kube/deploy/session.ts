@@ -73,6 +73,11 @@ export function sessionConfig(session: TapSession): SessionConfig {
     tunnelIdBase: 0x100000 + (h % 0xe00) * 0x1000,
     ...(session.filter ? { filter: session.filter } : {}),
     lease: { name: sessionNames(session.id).lease, ttlSeconds: session.leaseTtlSeconds },
-    healthPort: 19100 + (h % 800),
+    healthPort: healthPortOf(session.id),
   };
+}
+
+/** The agents' health port on the node (host network): per session, so sessions do not collide. */
+export function healthPortOf(sessionId: string): number {
+  return 19100 + (hash32(sessionId) % 800);
 }
