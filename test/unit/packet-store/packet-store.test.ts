@@ -137,6 +137,19 @@ describe('PacketStore: what the packet list shows', () => {
     await store.close();
   });
 
+  it('refuses and counts packets while the disk is behind; loaders wait with hasRoom/whenWritable', async () => {
+    const store = filledStore(parent, 0, { maxBacklogBytes: 16 * 1024, bufferBytes: 4096 });
+    const numbers = Array.from({ length: 100 }, (_, i) => appendNumbered(store, i + 1, 1000));
+    const refused = numbers.filter((n) => n === 0).length;
+    expect(refused).toBeGreaterThan(0);
+    expect(store.stats()).toMatchObject({ count: 100 - refused, droppedBacklog: refused });
+    expect(store.hasRoom(1000)).toBe(false);
+    await store.whenWritable();
+    expect(store.hasRoom(1000)).toBe(true);
+    await store.close();
+    await expect(store.whenWritable()).rejects.toThrow(/closed/);
+  });
+
   it('close() removes its spill directory and further packets are refused', async () => {
     const store = filledStore(parent, 100);
     expect(fs.existsSync(store.directory)).toBe(true);

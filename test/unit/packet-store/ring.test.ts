@@ -71,4 +71,29 @@ describe('PacketStore limits: a ring that drops the oldest packets', () => {
     expect(packets).toBe(count);
     await store.close();
   });
+
+  it('packets dropped while a filter pass runs are neither shown nor examined twice', async () => {
+    const store = filledStore(parent, 4000, { maxPackets: 2048, filterSliceMs: 1 });
+    const examined = new Map<number, number>();
+    const pass = store.setDisplayFilter((n) => {
+      examined.set(n, (examined.get(n) ?? 0) + 1);
+      const until = performance.now() + 0.005;
+      while (performance.now() < until);
+      return n % 3 === 0;
+    });
+    for (let n = 4001; n <= 8000; n++) {
+      appendNumbered(store, n, 100);
+      if (n % 200 === 0) await tick();
+    }
+    await pass;
+    await tick();
+    await tick();
+    const { firstNumber, lastNumber, displayedCount } = store.stats();
+    const shown = Array.from({ length: displayedCount }, (_, row) => store.numberAt(row, 'displayed'));
+    const expected: number[] = [];
+    for (let n = firstNumber; n <= lastNumber; n++) if (n % 3 === 0) expected.push(n);
+    expect(shown).toEqual(expected);
+    expect([...examined.values()].every((times) => times === 1)).toBe(true);
+    await store.close();
+  });
 });
