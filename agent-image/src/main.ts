@@ -130,6 +130,7 @@ export async function main(argv: string[]): Promise<number> {
     namespace,
     log,
     engine,
+    streamDropped: () => hub.dropped,
     ...(pcap && {
       probe: new TunnelProbeSender(
         (device, frame) => pcap.inject(device, frame),

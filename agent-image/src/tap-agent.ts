@@ -18,6 +18,8 @@ export interface TapAgentDeps {
   /** `announce` publishes taps about to start (EngineConfig.announce). */
   engine: (config: SessionConfig, announce: (upcoming: Tap[]) => Promise<void>) => TapEngine;
   log: (line: string) => void;
+  /** Drops outside the engine's counters (the api stream's backlog); default none. */
+  streamDropped?: () => number;
   /** Proves this node's tunnels arrive (kernel transports); absent = no probes. */
   probe?: TunnelProbeSender;
   /** How often filters are verified and the status refreshed; changes within 2 s need ≤ 1 s. */
@@ -135,11 +137,18 @@ export class TapAgent {
       updated: new Date().toISOString(),
       mirroring: this.mirroring,
       taps: [...current, ...upcoming.filter((t) => !known.has(t.tunnelId))],
+      dropped: await this.dropped(),
       problems: [...this.problems, ...this.pods.problems().map((message) => ({ message }))],
     };
     await this.publisher
       .publish(status)
       .catch((error: Error) => this.deps.log(`status not published: ${error.message}`));
+  }
+
+  private async dropped(): Promise<number> {
+    const counters = await this.engine.counters().catch(() => []);
+    const engine = counters.reduce((sum, c) => sum + c.mirrorDrops + c.tunnelTxDropped + c.tunnelTxErrors, 0);
+    return engine + (this.deps.streamDropped?.() ?? 0);
   }
 
   /** A new session config (selection or filter pushed by the app). */

@@ -31,7 +31,7 @@ function describe(s: SessionStatus): string {
     const bytes = r.taps.reduce((sum, t) => sum + t.bytes, 0);
     const pods = new Set(r.taps.map((t) => `${t.namespace}/${t.pod}`)).size;
     lines.push(
-      `  ${r.node}: mirroring ${r.mirroring}, ${pods} pods (${r.taps.length} tunnels), ${packets} packets / ${bytes} bytes mirrored`,
+      `  ${r.node}: mirroring ${r.mirroring}, ${pods} pods (${r.taps.length} tunnels), ${packets} packets / ${bytes} bytes mirrored${r.dropped > 0 ? `, ${r.dropped} not delivered` : ''}`,
     );
     for (const p of r.problems) lines.push(`    ! ${p.pod ? `${p.pod}: ` : ''}${p.message}`);
   }

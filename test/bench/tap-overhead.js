@@ -1,6 +1,6 @@
 // Node overhead of tapping: iperf3 between two lab pods without and with kernel mirroring
 // (clustertap tap running), as a ratio in one run, plus the agents' CPU and RSS while mirroring.
-//   npm run build && npm run lab -- up && node test/bench/tap-overhead.js [--seconds 10] [--runs 3]
+//   npm run build && npm run lab -- up && node test/bench/tap-overhead.js [--seconds 10] [--runs 3] [--transport vxlan|api]
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -8,7 +8,11 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '10' }, runs: { type: 'string', default: '3' } },
+  options: {
+    seconds: { type: 'string', default: '10' },
+    runs: { type: 'string', default: '3' },
+    transport: { type: 'string', default: 'vxlan' },
+  },
 });
 const SECONDS = Number(values.seconds);
 const RUNS = Number(values.runs);
@@ -73,6 +77,8 @@ async function withTap(fn) {
       `shop/${client.name}`,
       '--session',
       'bench1',
+      '--transport',
+      values.transport,
       '--agent-image',
       'ghcr.io/clustertap/clustertap-agent:0.1.0',
       '-w',
@@ -111,7 +117,7 @@ const iperfServer = spawn('ip', ['netns', 'exec', server.netns, 'iperf3', '-s'],
 await sleep(500);
 try {
   console.log(
-    `iperf3 ${client.node}/${client.name} → ${server.node}/${server.name} (${cniOf(client)} → ${cniOf(server)}), ${SECONDS} s × ${RUNS}, ${os.cpus().length} vCPUs`,
+    `iperf3 ${client.node}/${client.name} → ${server.node}/${server.name} (${cniOf(client)} → ${cniOf(server)}), ${SECONDS} s × ${RUNS}, ${os.cpus().length} vCPUs, transport ${values.transport}`,
   );
   const rows = [];
   for (let run = 1; run <= RUNS; run++) {
@@ -119,7 +125,7 @@ try {
     const tapped = await withTap(async () => ({ bps: iperf(SECONDS) }));
     rows.push({ run, plain, ...tapped });
     console.log(
-      `run ${run}: without ${(plain / 1e9).toFixed(2)} Gbit/s, with mirroring ${(tapped.bps / 1e9).toFixed(2)} Gbit/s → ratio ${(tapped.bps / plain).toFixed(2)}; agents CPU ${tapped.agentCpuPct.map((c) => `${c.toFixed(1)}%`).join(', ')}, RSS ${tapped.agentRssMiB.map((m) => `${m.toFixed(0)} MiB`).join(', ')}; broker CPU ${tapped.brokerCpuPct.toFixed(0)}%, ${(tapped.capturedBytes / 1e6).toFixed(0)} MB captured`,
+      `run ${run}: without ${(plain / 1e9).toFixed(2)} Gbit/s, with tap (${values.transport}) ${(tapped.bps / 1e9).toFixed(2)} Gbit/s → ratio ${(tapped.bps / plain).toFixed(2)}; agents CPU ${tapped.agentCpuPct.map((c) => `${c.toFixed(1)}%`).join(', ')}, RSS ${tapped.agentRssMiB.map((m) => `${m.toFixed(0)} MiB`).join(', ')}; broker CPU ${tapped.brokerCpuPct.toFixed(0)}%, ${(tapped.capturedBytes / 1e6).toFixed(0)} MB captured`,
     );
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

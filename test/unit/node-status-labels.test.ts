@@ -23,6 +23,7 @@ const status = (
     packets: 0,
     bytes: 0,
   })),
+  dropped: 0,
   problems: [],
 });
 

@@ -7,6 +7,7 @@ const flags = (over: Partial<SessionFlags> = {}): SessionFlags => ({
   selectPod: [],
   transport: 'vxlan',
   agentImage: 'img',
+  imagePullSecret: [],
   leaseTtl: '15',
   ...over,
 });

@@ -33,6 +33,7 @@ const emptyNode = (node: string): NodeTapState => ({
   taps: 0,
   packets: 0,
   bytes: 0,
+  dropped: 0,
   problems: [],
 });
 
@@ -60,6 +61,7 @@ export function withAgentReports(state: TapState, statuses: readonly NodeStatus[
       taps: s.taps.length,
       packets: s.taps.reduce((sum, t) => sum + t.packets, 0),
       bytes: s.taps.reduce((sum, t) => sum + t.bytes, 0),
+      dropped: s.dropped,
       problems: s.problems.map((p) => ({ pod: p.pod ?? null, message: p.message })),
     }));
   return { ...state, nodes };

@@ -30,6 +30,8 @@ export const NodeTapStateSchema = z.object({
   taps: z.number().int().nonnegative(),
   packets: z.number().nonnegative(),
   bytes: z.number().nonnegative(),
+  /** Packets the node could not deliver (mirror/capture drops, tunnel send errors, api backlog). */
+  dropped: z.number().nonnegative(),
   /** Pods that could not be tapped there, and why. */
   problems: z.array(z.object({ pod: z.string().nullable(), message: z.string() })),
 });

@@ -34,6 +34,9 @@ export const NodeStatusSchema = z
     /** `paused`: the session Lease lapsed, every mirror is removed until it is renewed. */
     mirroring: z.enum(['starting', 'active', 'paused']),
     taps: z.array(NodeTapSchema),
+    /** Packets the node could not deliver to the broker: mirred or capture-buffer drops, tunnel
+     *  send errors, an api stream that fell behind. Counted, never silent. */
+    dropped: z.number().int().min(0).default(0),
     /** Pods selected here that could not be tapped, and why ("no host interface for 10.0.0.7"). */
     problems: z.array(z.object({ pod: z.string().optional(), message: z.string() }).strict()),
   })

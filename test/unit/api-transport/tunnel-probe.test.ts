@@ -20,6 +20,7 @@ const status = (node: string, nodeIP: string, taps: number, mirroring: NodeStatu
       packets: 0,
       bytes: 0,
     })),
+    dropped: 0,
     problems: [],
   }) satisfies NodeStatus;
 

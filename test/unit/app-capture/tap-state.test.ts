@@ -41,6 +41,7 @@ describe('the tap state the UI shows', () => {
             bytes: 100,
           },
         ],
+        dropped: 7,
         problems: [{ pod: 'shop/b', message: 'waiting for a neighbour entry' }],
       },
     ]);
