@@ -1,0 +1,48 @@
+import { useApp } from '../store/react.js';
+import { probeLabel } from './probe-label.js';
+
+/** Reachability and CNI of the current context, next to the context button. */
+export function ClusterStatus() {
+  const current = useApp((s) => s.contexts.state?.current ?? null);
+  const problem = useApp((s) => s.contexts.state?.problem ?? null);
+  const probe = useApp((s) => (current ? s.contexts.probes[current] : undefined));
+  const cni = useApp((s) => s.cluster.cni);
+  const cniError = useApp((s) => s.cluster.cniError);
+  const cniLoading = useApp((s) => s.cluster.cniLoading);
+  if (!current)
+    return (
+      <span className="cluster-status status-bad" role="status">
+        {problem?.message ?? 'No Kubernetes context'}
+      </span>
+    );
+  const reach = probeLabel(probe);
+  const cniText = cniLoading
+    ? 'CNI: detecting…'
+    : cni
+      ? `CNI: ${cni.summary}`
+      : cniError
+        ? 'CNI: unknown'
+        : 'CNI: –';
+  const cniTitle = cni
+    ? [
+        cni.summary,
+        ...cni.nodes.map((n) => `${n.node}: ${n.product} (${n.evidence.join('; ')})`),
+        ...cni.warnings,
+      ].join('\n')
+    : (cniError ?? '');
+  return (
+    <span className="cluster-status" role="status" aria-label="Cluster status">
+      <span className={`badge badge-${reach.tone}`} title={reach.title} data-testid="cluster-reachability">
+        {reach.text}
+      </span>
+      <span
+        className={`badge ${cni && !cni.supported ? 'badge-warn' : 'badge-plain'}`}
+        title={cniTitle}
+        data-testid="cluster-cni"
+      >
+        {cniText}
+        {cni && cni.warnings.length > 0 && ' ⚠'}
+      </span>
+    </span>
+  );
+}

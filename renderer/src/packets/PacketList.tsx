@@ -1,0 +1,284 @@
+import { type KeyboardEvent, useCallback, useEffect, useLayoutEffect, useReducer, useRef } from 'react';
+import { useApp, useAppStore, useRows } from '../store/react.js';
+import { GRID_TEMPLATE, PACKET_COLUMNS } from './columns.js';
+import { PacketRowView } from './PacketRowView.js';
+import {
+  clampRealTop,
+  geometry,
+  pageRows,
+  ROW_HEIGHT,
+  realTopFromScroll,
+  revealRow,
+  scrollFromRealTop,
+} from './scroll-math.js';
+
+/** Rows fetched beyond each edge of the viewport, so small scrolls never show a gap. */
+const OVERSCAN = 30;
+
+/**
+ * The live packet list, virtualized by hand: a spacer as tall as the rows (scaled above the
+ * browser's limit), one absolutely positioned layer holding only the rows in view, rows read from
+ * the page cache (deps.rows) at paint time. React renders it at most once per animation frame,
+ * whatever the packet rate; the store's packets.changed (≤ 10/s) only moves the tail.
+ */
+export function PacketList() {
+  const store = useAppStore();
+  const rows = useRows();
+  const displayed = useApp((s) => s.packets.stats?.displayed ?? 0);
+  const following = useApp((s) => s.packets.following);
+  const selected = useApp((s) => s.packets.selected);
+  const marked = useApp((s) => s.packets.marked);
+  const unavailable = useApp((s) => s.packets.unavailable);
+  const source = useApp((s) => s.packets.stats?.source ?? 'empty');
+
+  const viewportRef = useRef<HTMLDivElement>(null);
+  const headerRef = useRef<HTMLDivElement>(null);
+  /** The truth about the scroll position, in real pixels (see scroll-math.ts). */
+  const realTop = useRef(0);
+  /** The scrollTop we set ourselves; a scroll event at it is ours, not the user's. */
+  const ownScrollTop = useRef<number | null>(null);
+  const viewportHeight = useRef(0);
+  /** A row selected by index before its page arrived (End on a huge list). */
+  const pendingSelect = useRef<number | null>(null);
+  const [, repaint] = useReducer((n: number) => n + 1, 0);
+  const frame = useRef(0);
+
+  const schedule = useCallback(() => {
+    if (frame.current) return;
+    frame.current = requestAnimationFrame(() => {
+      frame.current = 0;
+      repaint();
+    });
+  }, []);
+  useEffect(() => () => cancelAnimationFrame(frame.current), []);
+
+  const geo = geometry(displayed, viewportHeight.current);
+
+  /** Moves the view to `top` (real px) and the scrollbar with it. */
+  const scrollToReal = useCallback(
+    (top: number) => {
+      const el = viewportRef.current;
+      const g = geometry(store.getState().packets.stats?.displayed ?? 0, el?.clientHeight ?? 0);
+      realTop.current = clampRealTop(g, top);
+      if (el) {
+        el.scrollTop = scrollFromRealTop(g, realTop.current);
+        ownScrollTop.current = el.scrollTop;
+      }
+      schedule();
+    },
+    [store, schedule],
+  );
+
+  // Pages arriving, the viewport resizing: repaint.
+  useEffect(() => rows.onChange(schedule), [rows, schedule]);
+  useLayoutEffect(() => {
+    const el = viewportRef.current;
+    if (!el) return;
+    const observer = new ResizeObserver(() => {
+      viewportHeight.current = el.clientHeight;
+      schedule();
+    });
+    observer.observe(el);
+    viewportHeight.current = el.clientHeight;
+    return () => observer.disconnect();
+  }, [schedule]);
+
+  // New packets while following: stay at the tail. (displayed changes at most every 100 ms.)
+  useLayoutEffect(() => {
+    if (following && displayed >= 0) scrollToReal(Number.MAX_SAFE_INTEGER);
+    else scrollToReal(realTop.current);
+  }, [displayed, following, scrollToReal]);
+
+  const onScroll = () => {
+    const el = viewportRef.current;
+    if (!el) return;
+    if (headerRef.current) headerRef.current.scrollLeft = el.scrollLeft;
+    if (ownScrollTop.current !== null && Math.abs(el.scrollTop - ownScrollTop.current) < 1) return;
+    ownScrollTop.current = null;
+    const g = geometry(displayed, el.clientHeight);
+    realTop.current = realTopFromScroll(g, el.scrollTop);
+    // The user scrolled: follow the tail only while they stay at it.
+    store.getState().packets.setFollowing(realTop.current >= g.maxRealTop - ROW_HEIGHT / 2);
+    schedule();
+  };
+
+  // Above the browser's height limit a wheel notch would jump hundreds of rows: scroll real pixels instead.
+  useEffect(() => {
+    const el = viewportRef.current;
+    if (!el) return;
+    const onWheel = (event: WheelEvent) => {
+      const g = geometry(store.getState().packets.stats?.displayed ?? 0, el.clientHeight);
+      if (g.spacer === g.content || event.deltaY === 0) return;
+      event.preventDefault();
+      const lines = event.deltaMode === 1 ? event.deltaY * ROW_HEIGHT : event.deltaY;
+      scrollToReal(realTop.current + lines);
+      store.getState().packets.setFollowing(realTop.current >= g.maxRealTop - ROW_HEIGHT / 2);
+    };
+    el.addEventListener('wheel', onWheel, { passive: false });
+    return () => el.removeEventListener('wheel', onWheel);
+  }, [store, scrollToReal]);
+
+  const selectIndex = useCallback(
+    (index: number, follow = false) => {
+      const total = store.getState().packets.stats?.displayed ?? 0;
+      if (total === 0) return;
+      const i = Math.max(0, Math.min(total - 1, index));
+      const el = viewportRef.current;
+      const g = geometry(total, el?.clientHeight ?? 0);
+      scrollToReal(revealRow(g, realTop.current, i));
+      store.getState().packets.setFollowing(follow);
+      const row = rows.row(i);
+      if (!row) {
+        pendingSelect.current = i;
+        return;
+      }
+      pendingSelect.current = null;
+      const s = store.getState();
+      s.packets.select(i, row.number);
+      void s.detail.load(row.number);
+    },
+    [store, rows, scrollToReal],
+  );
+
+  // Go to packet (Ctrl+G) asks through the store.
+  const jump = useApp((s) => s.packets.jump);
+  useEffect(() => {
+    if (jump) selectIndex(jump.index);
+  }, [jump, selectIndex]);
+
+  // Complete a selection whose row was not loaded yet.
+  useEffect(
+    () =>
+      rows.onChange(() => {
+        const i = pendingSelect.current;
+        if (i !== null && rows.row(i)) selectIndex(i, store.getState().packets.following);
+      }),
+    [rows, selectIndex, store],
+  );
+
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    const current = selected?.index ?? Math.floor(realTop.current / ROW_HEIGHT) - 1;
+    const page = pageRows(geo);
+    const modified = event.ctrlKey || event.metaKey || event.altKey;
+    if (event.key.toLowerCase() === 'm' && (event.ctrlKey || event.metaKey) && !event.altKey) {
+      event.preventDefault();
+      if (selected) store.getState().packets.toggleMark(selected.number);
+      return;
+    }
+    if (modified) return;
+    let target: number | null = null;
+    switch (event.key) {
+      case 'ArrowDown':
+        target = current + 1;
+        break;
+      case 'ArrowUp':
+        target = current - 1;
+        break;
+      case 'PageDown':
+        target = current + page;
+        break;
+      case 'PageUp':
+        target = current - page;
+        break;
+      case 'Home':
+        target = 0;
+        break;
+      case 'End':
+        event.preventDefault();
+        selectIndex(displayed - 1, true);
+        return;
+      case 'Enter':
+        event.preventDefault();
+        document.querySelector<HTMLElement>('[data-focus="protocol-tree"]')?.focus();
+        return;
+      default:
+        return;
+    }
+    event.preventDefault();
+    selectIndex(target);
+  };
+
+  // The window of rows to render now.
+  const first = Math.floor(realTop.current / ROW_HEIGHT);
+  const offset = realTop.current - first * ROW_HEIGHT;
+  const visible = Math.ceil(geo.viewport / ROW_HEIGHT) + 1;
+  const last = Math.min(displayed, first + visible);
+  const scrollTop = scrollFromRealTop(geo, realTop.current);
+
+  useEffect(() => {
+    rows.want(Math.max(0, first - OVERSCAN), last + OVERSCAN);
+  });
+
+  const slots = [];
+  for (let i = first; i < last; i++) {
+    const row = rows.row(i);
+    slots.push(
+      <PacketRowView
+        key={i - first}
+        index={i}
+        top={(i - first) * ROW_HEIGHT}
+        row={row}
+        selected={row !== undefined && row.number === selected?.number}
+        marked={row !== undefined && marked.has(row.number)}
+        onPick={(event) => {
+          if (row && (event.ctrlKey || event.metaKey)) store.getState().packets.toggleMark(row.number);
+          else selectIndex(i, i === displayed - 1 && following);
+        }}
+      />,
+    );
+  }
+
+  const activeId =
+    selected && selected.index >= first && selected.index < last ? `packet-row-${selected.index}` : undefined;
+
+  return (
+    // biome-ignore lint/a11y/useSemanticElements: a virtualized ARIA grid; a <table> cannot position a window of rows
+    <div
+      className="packet-list"
+      role="grid"
+      aria-label="Packets"
+      aria-rowcount={displayed + 1}
+      aria-colcount={PACKET_COLUMNS.length}
+      aria-activedescendant={activeId}
+      aria-keyshortcuts="ArrowUp ArrowDown PageUp PageDown Home End Enter Control+M"
+      tabIndex={0}
+      data-focus="packet-list"
+      onKeyDown={onKeyDown}
+    >
+      {/* biome-ignore lint/a11y/useSemanticElements: part of the ARIA grid above */}
+      <div className="packet-header" ref={headerRef} role="rowgroup">
+        {/* biome-ignore lint/a11y/useSemanticElements lint/a11y/useFocusableInteractive: the grid holds the focus (aria-activedescendant) */}
+        <div
+          className="packet-header-row"
+          role="row"
+          aria-rowindex={1}
+          style={{ gridTemplateColumns: GRID_TEMPLATE }}
+        >
+          {PACKET_COLUMNS.map((c) => (
+            // biome-ignore lint/a11y/useSemanticElements lint/a11y/useFocusableInteractive: the grid holds the focus
+            <div key={c.id} role="columnheader" className={`cell${c.align === 'right' ? ' right' : ''}`}>
+              {c.title}
+            </div>
+          ))}
+        </div>
+      </div>
+      {/* biome-ignore lint/a11y/useSemanticElements: part of the ARIA grid above */}
+      <div ref={viewportRef} className="packet-viewport" role="rowgroup" onScroll={onScroll}>
+        <div className="packet-spacer" style={{ height: geo.spacer }}>
+          <div className="packet-layer" style={{ transform: `translateY(${scrollTop - offset}px)` }}>
+            {slots}
+          </div>
+        </div>
+        {displayed === 0 && (
+          <p className="packet-empty">
+            {unavailable ??
+              (source === 'empty'
+                ? 'No packets yet. Select pods and press Tap (Ctrl+E), or open a capture file (Ctrl+O).'
+                : 'No packet matches the display filter.')}
+          </p>
+        )}
+        {rows.error && displayed > 0 && <p className="packet-error">{rows.error}</p>}
+      </div>
+    </div>
+  );
+}
