@@ -173,6 +173,9 @@ async function main() {
 
   // 5. Export everything, then open it again into a new store.
   const file = path.join(flags.dir, `clustertap-bench-${process.pid}.pcapng`);
+  // Both file writers start with the kernel's dirty pages written back (the spill's, 750 MB):
+  // otherwise whichever runs first competes with that writeback.
+  execFileSync('sync');
   t = process.hrtime.bigint();
   await store.export('all', file);
   const exportSeconds = seconds(t);
@@ -203,6 +206,7 @@ async function main() {
     const twoPass = timed('tshark', ['-2', '-r', file, '-Y', 'udp.srcport == 40003']);
     const baseline = timed('tshark', ['-r', file, '-c', '1']);
     const copy = path.join(flags.dir, `clustertap-bench-${process.pid}-copy.pcapng`);
+    execFileSync('sync');
     const editcap = timed('editcap', [file, copy]);
     fs.rmSync(copy, { force: true });
     results.wireshark = {
