@@ -85,9 +85,11 @@ export function someValue(
   return false;
 }
 
+/** A protocol is present once one of its bytes was captured (Wireshark adds its item on the first read). */
 export function protocolPresent(packet: ParsedPacket, def: ProtocolDef): boolean {
   for (const layer of packet.layers)
-    if (layer.kind === def.layer && (!def.matches || def.matches(layer))) return true;
+    if (layer.kind === def.layer && layer.limit > layer.offset && (!def.matches || def.matches(layer)))
+      return true;
   return false;
 }
 

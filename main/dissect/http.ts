@@ -89,6 +89,8 @@ export function parseHttp(bytes: Uint8Array, offset: number, claimedEnd: number)
     blankLine: -1,
     bodyOffset: -1,
   };
+  // The capture ends inside the message: Wireshark hits the end while reading it.
+  if (limit < claimedEnd) layer.problem = { kind: 'truncated', detail: 'HTTP message cut by the capture' };
   if (eol < 0) return layer;
   let at = nextLine(bytes, eol);
   while (at < limit && layer.headers.length < MAX_HEADERS) {
@@ -249,7 +251,7 @@ export const HTTP_FIELDS: FieldDef[] = [
   field('http', 'http.request.method', 'Request Method', 'string', (l) => (l.request ? l.method : undefined)),
   field('http', 'http.request.uri', 'Request URI', 'string', (l) => (l.request ? l.uri : undefined)),
   field('http', 'http.request.version', 'Request Version', 'string', (l) =>
-    l.request && l.version ? l.version : undefined,
+    l.request && l.parts.length === 3 ? l.version : undefined,
   ),
   field('http', 'http.response.version', 'Response Version', 'string', (l) =>
     l.request ? undefined : l.version,

@@ -153,10 +153,13 @@ export function parseIpv4(bytes: Uint8Array, offset: number, claimedEnd: number,
     claimedEnd,
     captured,
   );
-  if (layer.problem?.kind === 'malformed') {
-    // Wireshark stops right after the field that is wrong: version/IHL (byte 0) or total length.
-    const stop = version !== 4 || headerLength < 20 ? offset + 1 : offset + 4;
-    layer.limit = Math.min(layer.limit, stop);
+  // Wireshark stops right after a field that is wrong: version/IHL (byte 0) or the total length.
+  if (version !== 4 || headerLength < 20) {
+    layer.limit = Math.min(layer.limit, offset + 1);
+    return layer;
+  }
+  if (statedLength !== undefined && totalLength < headerLength) {
+    layer.limit = Math.min(layer.limit, offset + 4);
     return layer;
   }
   const flags = u16(bytes, offset + 6, layer.limit);
@@ -177,13 +180,19 @@ function ipv4Problem(
   claimedEnd: number,
   captured: number,
 ): LayerProblem | undefined {
-  if (version !== 4) return { kind: 'malformed', detail: `Bogus IPv4 version (${version}, must be 4)` };
+  if (version !== 4)
+    return { kind: 'malformed', detail: `Bogus IPv4 version (${version}, must be 4)`, inInfo: true };
   if (headerLength < 20)
-    return { kind: 'malformed', detail: `Bogus IP header length (${headerLength}, must be at least 20)` };
+    return {
+      kind: 'malformed',
+      detail: `Bogus IP header length (${headerLength}, must be at least 20)`,
+      inInfo: true,
+    };
   if (statedLength !== undefined && totalLength < headerLength)
     return {
       kind: 'malformed',
       detail: `Bogus IP length (${totalLength}, less than header length ${headerLength})`,
+      inInfo: true,
     };
   return shortfall('IPv4 header', offset, headerLength, Math.min(end, claimedEnd), captured);
 }

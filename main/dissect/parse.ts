@@ -17,6 +17,7 @@ import { parseIpv4 } from './ipv4.js';
 import { NO_NEXT_HEADER, parseIpv6 } from './ipv6.js';
 import { parseSll } from './linux-sll.js';
 import { parseTcp } from './tcp.js';
+import { shortfall } from './tree.js';
 import type { Layer, ParsedPacket } from './types.js';
 import { parseUdp } from './udp.js';
 import { parseVlan, VLAN_TPIDS } from './vlan.js';
@@ -87,7 +88,12 @@ function push<L extends Layer>(packet: ParsedPacket, layer: L): L {
 /** Bytes nothing decodes: Wireshark's "data" protocol. */
 function data(packet: ParsedPacket, offset: number, end: number): void {
   const limit = Math.min(end, packet.bytes.length);
-  if (offset < limit) push(packet, { kind: 'data', offset, limit, problem: undefined, inner: false });
+  if (offset >= limit) return;
+  // Data the capture cut short is reported as truncated, as Wireshark's data dissector does
+  // (data running past the end of a first fragment is not: it just ends there).
+  const cut = packet.bytes.length < packet.wireLength;
+  const problem = cut ? shortfall('Data', offset, end - offset, end, packet.bytes.length) : undefined;
+  push(packet, { kind: 'data', offset, limit, problem, inner: false });
 }
 
 function afterEthertype(packet: ParsedPacket, type: number, offset: number, end: number): void {

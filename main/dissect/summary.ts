@@ -20,7 +20,8 @@ import { udpSummary } from './udp.js';
 const PROBLEM_SUFFIX = {
   truncated: '[Packet size limited during capture]',
   malformed: '[Malformed Packet]',
-  unreassembled: '[Unreassembled Packet]',
+  // Sic: Wireshark 4.0 prints the exception's name glued to its text.
+  unreassembled: '[BoundErrorUnreassembled Packet]',
 } as const;
 
 interface Columns {
@@ -39,7 +40,8 @@ export function summarize(packet: ParsedPacket): PacketSummary {
     const layer = layers[i] as Layer;
     if (layer.inner) continue;
     if (layer.problem && !problem) problem = layer.problem;
-    if (layer.kind !== 'data') top = layer;
+    // HTTP sets the columns once it has read its first line; until then they stay TCP's.
+    if (layer.kind !== 'data' && !(layer.kind === 'http' && !layer.firstLineEnded)) top = layer;
     if (layer.kind === 'eth' && layer.limit >= 12) {
       source = macAt(bytes, 6);
       destination = macAt(bytes, 0);
@@ -48,17 +50,18 @@ export function summarize(packet: ParsedPacket): PacketSummary {
       if (mac !== undefined) source = formatMac(mac);
     } else if ((layer.kind === 'ip' || layer.kind === 'ipv6') && !network) {
       network = layer;
+      // Each address shows as soon as it was captured, as Wireshark sets the columns field by field.
       const size = layer.kind === 'ip' ? 4 : 16;
       const at = layer.offset + (layer.kind === 'ip' ? 12 : 8);
-      if (at + 2 * size <= layer.limit) {
-        source = size === 4 ? ipv4At(bytes, at) : ipv6At(bytes, at);
+      if (at + size <= layer.limit) source = size === 4 ? ipv4At(bytes, at) : ipv6At(bytes, at);
+      if (at + 2 * size <= layer.limit)
         destination = size === 4 ? ipv4At(bytes, at + 4) : ipv6At(bytes, at + 16);
-      }
+      if (layer.kind === 'ipv6') destination = routedDestination(layer, bytes) ?? destination;
     }
   }
   const columns = top ? columnsOf(top, packet, network) : { protocol: 'Frame', info: '' };
   let info = columns.info;
-  if (problem) info += PROBLEM_SUFFIX[problem.kind];
+  if (problem && !problem.inInfo) info += PROBLEM_SUFFIX[problem.kind];
   return { protocol: columns.protocol, info, source, destination };
 }
 
@@ -108,6 +111,19 @@ function columnsOf(layer: Layer, packet: ParsedPacket, network: IpLayer | Ipv6La
   }
 }
 
+/**
+ * A type 0 or 2 routing header with segments left sends the packet on to its last address:
+ * Wireshark's Destination column shows that final destination.
+ */
+function routedDestination(layer: Ipv6Layer, bytes: Uint8Array): string | undefined {
+  const routing = layer.extensions.find((e) => e.type === 43);
+  if (!routing || routing.offset + routing.length > layer.limit || routing.length < 24) return undefined;
+  const type = bytes[routing.offset + 2];
+  if ((type !== 0 && type !== 2) || bytes[routing.offset + 3] === 0) return undefined;
+  const addresses = Math.floor((routing.length - 8) / 16);
+  return ipv6At(bytes, routing.offset + 8 + 16 * (addresses - 1));
+}
+
 function hexType(type: number): string {
   return `0x${type.toString(16).padStart(4, '0')}`;
 }
@@ -118,7 +134,7 @@ function vlanId(offset: number, bytes: Uint8Array): number {
 
 /** An IP packet whose payload is not decoded: a later fragment, no next header, or a protocol we only name. */
 function ipColumns(layer: IpLayer | Ipv6Layer, bytes: Uint8Array, name: 'IPv4' | 'IPv6'): Columns {
-  if (layer.problem) return { protocol: name, info: '' };
+  if (layer.problem) return { protocol: name, info: layer.problem.inInfo ? layer.problem.detail : '' };
   if (layer.fragmentOffset > 0)
     return {
       protocol: name,

@@ -46,6 +46,7 @@ export function parseTcp(bytes: Uint8Array, offset: number, claimedEnd: number, 
     limit,
     problem: undefined,
     inner,
+    end: claimedEnd,
     headerLength,
     flags: word === undefined ? 0 : word & 0x0fff,
     payloadLength: Math.max(0, claimedEnd - offset - headerLength),
@@ -55,16 +56,19 @@ export function parseTcp(bytes: Uint8Array, offset: number, claimedEnd: number, 
     layer.problem = {
       kind: 'malformed',
       detail: `Bogus TCP header length (${headerLength}, must be at least 20)`,
+      inInfo: true,
     };
-    layer.limit = Math.min(limit, offset + 13);
+    // Wireshark shows the ports, the sequence number and the header length, then stops.
+    layer.limit = Math.min(limit, offset + 8);
     return layer;
   }
   if (word !== undefined && offset + headerLength > claimedEnd && claimedEnd - offset >= 20) {
     layer.problem = {
       kind: 'malformed',
       detail: `Bogus TCP header length (${headerLength}, must be at most ${claimedEnd - offset})`,
+      inInfo: true,
     };
-    layer.limit = Math.min(limit, offset + 13);
+    layer.limit = Math.min(limit, offset + 8);
     return layer;
   }
   layer.problem = shortfall('TCP header', offset, headerLength, claimedEnd, captured);
@@ -164,6 +168,13 @@ function optionNode(option: TcpOption, bytes: Uint8Array): DissectionNode {
 export function tcpSummary(layer: TcpLayer, bytes: Uint8Array): string {
   const at = layer.offset;
   const ports = at + 4 <= layer.limit ? `${read16(bytes, at)} → ${read16(bytes, at + 2)}` : '';
+  if (layer.problem?.inInfo) {
+    // A bogus data offset: Wireshark still shows flags, Seq and Win, then says what is wrong.
+    if (at + 16 > Math.min(layer.end, bytes.length)) return ports;
+    const flags = tcpFlagNames(read16(bytes, at + 12) & 0x0fff);
+    const detail = layer.problem.detail;
+    return `${ports} [${flags}] Seq=${read32(bytes, at + 4)} Win=${read16(bytes, at + 14)}, ${detail[0]?.toLowerCase()}${detail.slice(1)}`;
+  }
   if (at + 20 > layer.limit || layer.headerLength < 20) return ports;
   const flags = layer.flags;
   let info = `${ports} [${tcpFlagNames(flags)}] Seq=${read32(bytes, at + 4)}`;
@@ -243,6 +254,11 @@ export const TCP_PROTOCOLS: ProtocolDef[] = [
   { abbrev: 'tcp', name: 'Transmission Control Protocol', layer: 'tcp' },
 ];
 
+/** True when byte 12 (data offset) was captured and lies inside the segment, even past a bogus header. */
+function dataOffsetCaptured(l: TcpLayer, b: Uint8Array): boolean {
+  return l.offset + 13 <= Math.min(l.end, b.length);
+}
+
 /** The flags when the byte holding them was captured. */
 function flagsOf(l: TcpLayer, b: Uint8Array): number | undefined {
   const word = u16(b, l.offset + 12, l.limit);
@@ -281,8 +297,8 @@ export const TCP_FIELDS: FieldDef[] = [
   field('tcp', 'tcp.ack_raw', 'Acknowledgment number (raw)', 'uint32', (l, b) =>
     u32(b, l.offset + 8, l.limit),
   ),
-  field('tcp', 'tcp.hdr_len', 'Header Length', 'uint8', (l) =>
-    l.offset + 13 <= l.limit ? l.headerLength : undefined,
+  field('tcp', 'tcp.hdr_len', 'Header Length', 'uint8', (l, b) =>
+    dataOffsetCaptured(l, b) ? l.headerLength : undefined,
   ),
   field('tcp', 'tcp.flags', 'Flags', 'uint16', flagsOf, { hexDigits: 4 }),
   flagField('tcp.flags.res', 'Reserved', 0xe00),
@@ -300,8 +316,9 @@ export const TCP_FIELDS: FieldDef[] = [
     hexDigits: 4,
   }),
   field('tcp', 'tcp.urgent_pointer', 'Urgent Pointer', 'uint16', (l, b) => u16(b, l.offset + 18, l.limit)),
-  field('tcp', 'tcp.len', 'TCP Segment Len', 'uint32', (l) =>
-    l.problem === undefined && !l.inner ? l.payloadLength : undefined,
+  // Wireshark adds the segment length as soon as it has read the data offset (byte 12).
+  field('tcp', 'tcp.len', 'TCP Segment Len', 'uint32', (l, b) =>
+    dataOffsetCaptured(l, b) && !l.inner && l.offset + l.headerLength <= l.end ? l.payloadLength : undefined,
   ),
   field('tcp', 'tcp.options.mss_val', 'MSS Value', 'uint16', (l, b) => {
     const at = optionAt(l, b, 2, 4);

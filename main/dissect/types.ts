@@ -39,6 +39,11 @@ export type LayerKind =
 export interface LayerProblem {
   kind: 'truncated' | 'malformed' | 'unreassembled';
   detail: string;
+  /**
+   * Wireshark reports this one in the Info column itself ("Bogus IP header length …",
+   * "[BAD UDP LENGTH 4 < 8]") instead of appending "[Malformed Packet]".
+   */
+  inInfo?: boolean;
 }
 
 interface LayerBase {
@@ -124,6 +129,8 @@ export interface Ipv6Layer extends LayerBase {
 
 export interface TcpLayer extends LayerBase {
   kind: 'tcp';
+  /** Where the IP datagram says the segment ends (may lie past the captured bytes). */
+  end: number;
   headerLength: number;
   flags: number;
   /** Payload bytes as the IP length says (tcp.len), not as captured. */

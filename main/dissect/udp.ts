@@ -32,10 +32,19 @@ export function parseUdp(
   };
   if (layer.problem || inner) return layer;
   if (length < 8) {
-    layer.problem = { kind: 'malformed', detail: `Bogus UDP length (${length}, must be at least 8)` };
-    layer.payloadEnd = layer.payloadOffset;
+    // Wireshark shows the ports and the length, then stops.
+    layer.problem = {
+      kind: 'malformed',
+      detail: `Bogus UDP length (${length}, must be at least 8)`,
+      inInfo: true,
+    };
+    layer.payloadEnd = offset + 6;
   } else if (offset + length > claimedEnd && !fragment) {
-    layer.problem = { kind: 'malformed', detail: `Bad length value ${length} > IP payload length` };
+    layer.problem = {
+      kind: 'malformed',
+      detail: `Bad length value ${length} > IP payload length`,
+      inInfo: true,
+    };
   } else if (fragment) {
     layer.payloadEnd = offset + length;
   }
@@ -48,6 +57,10 @@ export function udpSummary(layer: UdpLayer, bytes: Uint8Array): string {
   const at = layer.offset;
   if (at + 4 > layer.limit) return '';
   const ports = `${read16(bytes, at)} → ${read16(bytes, at + 2)}`;
+  if (layer.problem?.inInfo)
+    return layer.length < 8
+      ? `${ports} [BAD UDP LENGTH ${layer.length} < 8]`
+      : `${ports} [BAD UDP LENGTH ${layer.length} > IP PAYLOAD LENGTH] Len=${layer.length - 8}`;
   return at + 8 <= layer.limit ? `${ports} Len=${Math.max(0, layer.length - 8)}` : ports;
 }
 

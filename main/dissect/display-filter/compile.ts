@@ -75,6 +75,7 @@ function protocolSource(def: ProtocolDef): Source {
       for (const layer of packet.layers as Layer[])
         if (
           layer.kind === def.layer &&
+          layer.limit > layer.offset &&
           (!def.matches || def.matches(layer)) &&
           visit(packet.bytes.subarray(layer.offset, layer.limit))
         )
