@@ -8,6 +8,7 @@ import { type ClusterCni, detectClusterCni } from '../kube/cni/index.js';
 import type { KubeConfigLike } from '../kube/inventory/api-request.js';
 import { createInventory, type Inventory } from '../kube/inventory/index.js';
 import { type KubeconfigSource, probeCluster, type WatchOptions } from '../kube/kubeconfig/index.js';
+import { CaptureCore } from './capture/capture-core.js';
 import { ContextsService } from './contexts-service.js';
 import { AppError } from './errors.js';
 import { FileGrants } from './file-grants.js';
@@ -60,6 +61,10 @@ export interface AppCoreDeps {
   detectCni?: (kubeConfig: KubeConfigLike, inventory: Inventory) => Promise<ClusterCni>;
   /** How long cni.detect may take; default 20 s. */
   cniTimeoutMs?: number;
+  /** UDP port the broker listens on for the agents' VXLAN tunnels (default 4789). */
+  vxlanPort?: number;
+  /** Where the packet store spills packet bytes (default: the OS temp directory). */
+  tempDirectory?: string;
 }
 
 type Answer<C extends keyof Handlers> = Promise<RequestResult<C>> | RequestResult<C>;
@@ -70,6 +75,7 @@ export class AppCore {
   readonly settings: SettingsStore;
   readonly contexts: ContextsService;
   readonly inventory: InventoryFeed;
+  readonly capture: CaptureCore;
   private feedFingerprint: string;
   private stopContexts: (() => void) | undefined;
 
@@ -84,6 +90,18 @@ export class AppCore {
     });
     this.feedFingerprint = this.contexts.currentContext().fingerprint;
     this.inventory = new InventoryFeed({ createInventory, ...deps.inventory }, () => this.feedTarget());
+    this.capture = new CaptureCore({
+      bus: this.bus,
+      files: this.files,
+      connection: (context) => this.contexts.connection(context),
+      ...(deps.downloads && {
+        offerDownload: (file: string, name: string) => this.offerDownload(file, { name, deleteAfter: true }),
+      }),
+      podOf: (ip) => this.podOf(ip),
+      canLaunchWireshark: deps.mode === 'electron',
+      ...(deps.vxlanPort !== undefined && { vxlanPort: deps.vxlanPort }),
+      ...(deps.tempDirectory && { tempDirectory: deps.tempDirectory }),
+    });
   }
 
   /** Starts watching the kubeconfig; contexts.changed follows every change. */
@@ -98,8 +116,9 @@ export class AppCore {
     return this;
   }
 
-  /** Stops every watch and writes pending settings. */
-  close(): void {
+  /** Stops a running tap (removing its agents), every watch, and writes pending settings. */
+  async close(): Promise<void> {
+    await this.capture.close();
     this.stopContexts?.();
     this.contexts.stop();
     this.inventory.stop();
@@ -122,6 +141,7 @@ export class AppCore {
       'filter.validate': (payload) => validateFilter(payload),
       'settings.get': () => uiSettings(this.settings.get()),
       'settings.update': (payload) => this.updateSettings(payload),
+      ...this.capture.handlers(),
       'dialog.openCapture': () => this.openDialog(),
       'dialog.saveCapture': (payload) => this.saveDialog(payload),
     };
@@ -154,6 +174,13 @@ export class AppCore {
     if (!this.deps.downloads)
       throw new AppError('unavailable', 'downloads exist only when ClusterTap runs as `clustertap serve`');
     return { url: this.deps.downloads.register(file, options).url };
+  }
+
+  /** "namespace/pod" of a pod address, from the running inventory (flows name their ends). */
+  private podOf(ip: string): string | null {
+    const pods = this.inventory.running()?.inventory.snapshot().pods ?? [];
+    const pod = pods.find((p) => p.podIPs.includes(ip) && !p.hostNetwork);
+    return pod ? `${pod.namespace}/${pod.name}` : null;
   }
 
   private useContext(payload: RequestInput<'contexts.use'>): Answer<'contexts.use'> {

@@ -87,7 +87,7 @@ async function serve(flags: ServeFlags, version: string): Promise<void> {
     });
   } catch (error) {
     router.close();
-    core.close();
+    await core.close();
     throw error;
   }
   core.start();
@@ -113,7 +113,7 @@ async function serve(flags: ServeFlags, version: string): Promise<void> {
   });
   await server.close();
   router.close();
-  core.close();
+  await core.close();
   say('clustertap: stopped');
 }
 

@@ -162,10 +162,15 @@ async function start(): Promise<void> {
       });
     }
   });
-  app.on('will-quit', () => {
+  // A running tap is stopped and its agents removed before the app goes: hold the quit for it.
+  let quitting = false;
+  app.on('will-quit', (event) => {
+    if (quitting) return;
+    quitting = true;
+    event.preventDefault();
     unbind();
     router.close();
-    core.close();
+    void core.close().finally(() => app.quit());
   });
 }
 

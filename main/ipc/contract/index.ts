@@ -4,9 +4,12 @@ import { cni } from './cni.js';
 import { contexts } from './contexts.js';
 import type { ContractShape, Feature } from './define.js';
 import { filter } from './filter.js';
+import { flows } from './flows.js';
 import { inventory } from './inventory.js';
+import { packets } from './packets.js';
 import { settings } from './settings.js';
 import { shell } from './shell.js';
+import { tap } from './tap.js';
 
 /**
  * The contract between the core and the UI: every channel, defined once, with the schemas both
@@ -14,7 +17,19 @@ import { shell } from './shell.js';
  * (channels named `<feature>.<verb>`) and listing it in `features` and in `contract` below
  * (see main/ipc/README.md).
  */
-export const features = { app, contexts, cluster, inventory, cni, filter, settings, shell } as const;
+export const features = {
+  app,
+  contexts,
+  cluster,
+  inventory,
+  cni,
+  filter,
+  settings,
+  shell,
+  tap,
+  packets,
+  flows,
+} as const;
 
 export const contract = {
   requests: {
@@ -26,6 +41,9 @@ export const contract = {
     ...filter.requests,
     ...settings.requests,
     ...shell.requests,
+    ...tap.requests,
+    ...packets.requests,
+    ...flows.requests,
   },
   events: {
     ...app.events,
@@ -36,6 +54,9 @@ export const contract = {
     ...filter.events,
     ...settings.events,
     ...shell.events,
+    ...tap.events,
+    ...packets.events,
+    ...flows.events,
   },
 } as const satisfies ContractShape;
 
