@@ -18,6 +18,7 @@ interface ServeFlags {
   open: boolean;
   token: boolean;
   maxUpload: string;
+  vxlanPort: string;
 }
 
 /** `clustertap serve`: the app's UI in a browser, the core headless on this machine. */
@@ -36,6 +37,11 @@ export function serveCommand(version: string): Command {
     .option('--token', 'require the access token even on loopback (shared machines)', false)
     .option('--max-upload <MB>', 'largest capture file a browser may upload', '2048')
     .option('--open', 'open the URL in the default browser', false)
+    .option(
+      '--vxlan-port <PORT>',
+      'UDP port the agents send their VXLAN tunnels to (taps from the UI)',
+      '4789',
+    )
     .action(async (flags: ServeFlags) => serve(flags, version));
 }
 
@@ -50,6 +56,9 @@ async function serve(flags: ServeFlags, version: string): Promise<void> {
   const maxUploadMb = Number(flags.maxUpload);
   if (!Number.isFinite(maxUploadMb) || maxUploadMb <= 0)
     throw new UsageError(`--max-upload must be a positive number of megabytes, not "${flags.maxUpload}"`);
+  const vxlanPort = Number(flags.vxlanPort);
+  if (!/^\d+$/.test(flags.vxlanPort) || vxlanPort < 1 || vxlanPort > 65535)
+    throw new UsageError(`--vxlan-port must be 1–65535, not "${flags.vxlanPort}"`);
   const say = (line: string) => process.stderr.write(`${line}\n`);
   const settings = openSettingsStore({
     file: serveSettingsFile(),
@@ -63,6 +72,7 @@ async function serve(flags: ServeFlags, version: string): Promise<void> {
     settings,
     downloads,
     uploads: true,
+    vxlanPort,
   });
   const router = createRouter({
     handlers: core.handlers(),

@@ -99,7 +99,15 @@ export class TapService {
       ...(this.deps.observers && { observers: this.deps.observers }),
     });
     broker.setPolicy(payload.policy); // a filter libpcap rejects fails here, before anything else
-    await broker.start();
+    const port = this.deps.vxlanPort ?? DEFAULT_VXLAN_PORT;
+    await broker.start().catch((error: Error) => {
+      throw /in use/.test(error.message)
+        ? new AppError(
+            'conflict',
+            `UDP port ${port} on this machine is in use (another capture, clustertap tap or serve?): stop it, or start ClusterTap with --vxlan-port`,
+          )
+        : error;
+    });
     const session: TapSession = {
       id: newSessionId(),
       selection,
