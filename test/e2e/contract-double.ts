@@ -4,10 +4,7 @@ import { AppCore } from '../../main/app/app-core.js';
 import { AppError, toApiError } from '../../main/app/errors.js';
 import { COLOURING_RULE_BY_NAME } from '../../main/dissect/colour.js';
 import { dissectPacket, summarizePacket } from '../../main/dissect/dissect.js';
-import { flows } from '../../main/ipc/contract/flows.js';
 import { contract } from '../../main/ipc/contract/index.js';
-import { packets } from '../../main/ipc/contract/packets.js';
-import { tap } from '../../main/ipc/contract/tap.js';
 import type { EventBus } from '../../main/ipc/event-bus.js';
 import { createRouter, type Handlers } from '../../main/ipc/router.js';
 import { startServeServer } from '../../main/serve/server.js';
@@ -47,10 +44,6 @@ export interface ContractDouble {
 
 const NODES = ['lab-node-1', 'lab-node-2', 'lab-node-3'];
 const PODS = { web: 'web-649f58f58-6v7bt', db: 'db-85465c4d5c-td7p6', dns: 'dns-9fb4bc947-8fwzn' } as const;
-const fullContract = {
-  requests: { ...contract.requests, ...tap.requests, ...packets.requests, ...flows.requests },
-  events: { ...contract.events, ...tap.events, ...packets.events, ...flows.events },
-};
 
 export async function startContractDouble(options: DoubleOptions): Promise<ContractDouble> {
   buildRenderer();
@@ -334,7 +327,7 @@ export async function startContractDouble(options: DoubleOptions): Promise<Contr
     mode: 'serve',
     toError: toApiError,
     validateOutgoing: true,
-    contract: fullContract,
+    contract,
     log: (line) => process.stderr.write(`double: ${line}\n`),
   });
   const server = await startServeServer({

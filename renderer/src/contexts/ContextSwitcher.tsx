@@ -4,20 +4,19 @@ import { useApp } from '../store/react.js';
 import { Modal } from '../ui/Modal.js';
 import { probeLabel } from './probe-label.js';
 
-/** Contexts whose name (then cluster, namespace, server) holds the query; name prefixes first. */
+/** Contexts whose name (then cluster, namespace, server) holds the query; the exact name, then name prefixes first. */
 export function filterContexts(contexts: ContextSummary[], query: string): ContextSummary[] {
   const q = query.trim().toLowerCase();
   if (!q) return contexts;
   const scored = contexts
     .map((c) => {
       const name = c.name.toLowerCase();
-      const score = name.startsWith(q)
-        ? 0
-        : name.includes(q)
-          ? 1
-          : [c.cluster, c.namespace, c.server, c.user].some((f) => f.toLowerCase().includes(q))
-            ? 2
-            : -1;
+      const fields = [c.cluster, c.namespace, c.server, c.user];
+      let score = -1;
+      if (name === q) score = 0;
+      else if (name.startsWith(q)) score = 1;
+      else if (name.includes(q)) score = 2;
+      else if (fields.some((f) => f.toLowerCase().includes(q))) score = 3;
       return { c, score };
     })
     .filter((x) => x.score >= 0);
@@ -87,8 +86,7 @@ export function ContextSwitcher() {
         aria-autocomplete="list"
         placeholder="Filter contexts…"
         value={query}
-        // biome-ignore lint/a11y/noAutofocus: the dialog exists to type into this field
-        autoFocus
+        data-autofocus
         onChange={(e) => {
           setQuery(e.target.value);
           setActive(0);

@@ -32,8 +32,7 @@ export function GoToDialog() {
           min={1}
           aria-label="Packet number"
           aria-invalid={problem ? true : undefined}
-          // biome-ignore lint/a11y/noAutofocus: the dialog exists to type into this field
-          autoFocus
+          data-autofocus
           value={text}
           onChange={(e) => {
             setText(e.target.value);

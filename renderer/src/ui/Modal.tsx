@@ -25,6 +25,8 @@ export function Modal({ title, onClose, children, className, description }: Moda
     if (!dialog) return;
     const before = document.activeElement as HTMLElement | null;
     dialog.showModal();
+    // showModal focuses the first focusable element (the close button); the dialog's own field wins.
+    dialog.querySelector<HTMLElement>('[data-autofocus]')?.focus();
     const closed = () => onCloseRef.current();
     dialog.addEventListener('close', closed);
     return () => {
