@@ -10,6 +10,11 @@ export {
   type PacketStoreDeps,
 } from './packet-store.js';
 export { BYTES_PER_PACKET } from './packet-table.js';
-export { createStoreDirectory, removeStaleStoreDirectories, STORE_DIR_PREFIX } from './store-dir.js';
+export {
+  createStoreDirectory,
+  removeStaleStoreDirectories,
+  STORE_DIR_PREFIX,
+  type StaleCleanupOptions,
+} from './store-dir.js';
 export type { ExportOptions, ExportProgress, ExportResult, ExportSelection } from './store-export.js';
 export type * from './types.js';
