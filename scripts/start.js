@@ -27,11 +27,11 @@ if (electron) {
 } else {
   process.stderr.write(
     'No Electron binary is available (node_modules/electron/dist is missing; it is downloaded on first\n' +
-      'run, which needs access to its download host). Starting ClusterTap headless instead:\n' +
-      `  clustertap capture ${args.join(' ') || '(VXLAN on 0.0.0.0:4789)'}\n` +
-      '(`clustertap serve`, the same UI in a browser, arrives with the desktop app.)\n\n',
+      'run, which needs access to its download host). Starting the same app headless instead:\n' +
+      `  clustertap serve ${args.join(' ')}\n` +
+      'Open the URL it prints in a browser.\n\n',
   );
-  child = spawn(process.execPath, [path.join(root, 'bin/clustertap.js'), 'capture', ...args], {
+  child = spawn(process.execPath, [path.join(root, 'bin/clustertap.js'), 'serve', ...args], {
     stdio: 'inherit',
   });
 }

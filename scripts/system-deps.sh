@@ -6,7 +6,7 @@
 set -euo pipefail
 
 runtime=(libpcap-dev python3 make g++)
-test_only=(tcpdump tshark iproute2 python3-scapy ethtool iputils-ping util-linux procps nfdump softflowd openssl python3-venv)
+test_only=(tcpdump tshark iproute2 python3-scapy ethtool iputils-ping util-linux procps nfdump softflowd openssl python3-venv chromium)
 
 packages=("${runtime[@]}")
 [[ "${1:-runtime}" == "test" ]] && packages+=("${test_only[@]}")
