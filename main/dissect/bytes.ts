@@ -78,8 +78,11 @@ export function hexNumber(value: number, digits: number): string {
 export function bitPicture(value: number, mask: number, width: number): string {
   let out = '';
   for (let bit = width - 1; bit >= 0; bit--) {
-    const inMask = Math.floor(mask / 2 ** bit) % 2 === 1;
-    out += inMask ? String(Math.floor(value / 2 ** bit) % 2) : '.';
+    const one = 2 ** bit;
+    // Bits 0–30 with integer ops; bit 31 (and wider fields) with division, which stays exact.
+    const inMask = bit < 31 ? (mask >>> bit) & 1 : Math.floor(mask / one) % 2;
+    if (inMask) out += bit < 31 ? (value >>> bit) & 1 : Math.floor(value / one) % 2;
+    else out += '.';
     if (bit > 0 && bit % 4 === 0) out += ' ';
   }
   return out;
@@ -87,6 +90,16 @@ export function bitPicture(value: number, mask: number, width: number): string {
 
 /** Printable ASCII of bytes[from, to), other bytes as `\xhh` (HTTP lines, DNS labels). */
 export function asciiOf(bytes: Uint8Array, from: number, to: number): string {
+  let printable = true;
+  for (let i = from; i < to; i++) {
+    const b = bytes[i] as number;
+    if (b < 0x20 || b >= 0x7f) {
+      printable = false;
+      break;
+    }
+  }
+  if (printable && to - from <= 4096)
+    return String.fromCharCode.apply(null, bytes.subarray(from, to) as unknown as number[]);
   let out = '';
   for (let i = from; i < to; i++) {
     const b = bytes[i] as number;

@@ -159,7 +159,9 @@ export const COLOURING_RULE_BY_NAME: ReadonlyMap<ColouringRuleName, ColouringRul
 );
 
 const IP = { IGMP: 2, EIGRP: 88, OSPF: 89, PIM: 103, VRRP: 112, SCTP: 132 } as const;
-const HSRP_PORT = 1985;
+const HSRP_PORTS: ReadonlySet<number> = new Set([1985]);
+/** LLC/SNAP header of CDP frames: DSAP/SSAP 0xaa, UI, Cisco OUI, protocol 0x2000. */
+const CDP_SNAP = [0xaa, 0xaa, 0x03, 0x00, 0x00, 0x0c, 0x20, 0x00];
 
 /** What colourOf needs, gathered in one pass over the layers. */
 interface Facts {
@@ -249,7 +251,7 @@ function appPayload(
 }
 
 function hsrpState(packet: ParsedPacket): number | undefined {
-  const payload = appPayload(packet, 'udp', new Set([HSRP_PORT]));
+  const payload = appPayload(packet, 'udp', HSRP_PORTS);
   if (!payload || payload[0] + 3 > payload[1] || packet.bytes[payload[0]] !== 0) return undefined;
   return packet.bytes[payload[0] + 2];
 }
@@ -274,13 +276,12 @@ function isStpTopologyChange(packet: ParsedPacket): boolean {
 function isCdp(packet: ParsedPacket): boolean {
   const eth = packet.layers[1];
   const b = packet.bytes;
-  const snap = [0xaa, 0xaa, 0x03, 0x00, 0x00, 0x0c, 0x20, 0x00];
   return (
     eth?.kind === 'eth' &&
     eth.type >= 0 &&
     eth.type <= 1500 &&
     eth.limit >= 22 &&
-    snap.every((v, i) => b[14 + i] === v)
+    CDP_SNAP.every((v, i) => b[14 + i] === v)
   );
 }
 
@@ -300,17 +301,28 @@ function hasSctpAbort(packet: ParsedPacket, facts: Facts): boolean {
 
 /** The TTL rule's expression, with Wireshark's any/all semantics over every IPv4 header. */
 function ttlLowOrUnexpected(packet: ParsedPacket, facts: Facts): boolean {
-  const ips = packet.layers.filter((l): l is IpLayer => l.kind === 'ip' && l.offset + 20 <= l.limit);
-  if (ips.length === 0) return false;
   const b = packet.bytes;
-  const dst = (l: IpLayer) => read16(b, l.offset + 16) * 0x10000 + read16(b, l.offset + 18);
-  const ttl = (l: IpLayer) => b[l.offset + 8] as number;
+  let headers = 0;
+  let anyMulticast = false;
+  let anyTtlBelow5 = false;
+  let anyLocalMulticast = false;
+  let anyMdns = false;
+  let anyTtl1 = false;
+  for (const l of packet.layers) {
+    if (l.kind !== 'ip' || l.offset + 20 > l.limit) continue;
+    headers++;
+    const dst = read16(b, l.offset + 16) * 0x10000 + read16(b, l.offset + 18);
+    const ttl = b[l.offset + 8] as number;
+    if (dst >>> 28 === 0xe) anyMulticast = true;
+    if (dst >>> 8 === 0xe00000) anyLocalMulticast = true;
+    if (dst === 0xe00000fb) anyMdns = true;
+    if (ttl < 5) anyTtlBelow5 = true;
+    if (ttl === 1) anyTtl1 = true;
+  }
+  if (headers === 0) return false;
   const proto = facts.outerIp && !facts.outerIp.problem ? facts.outerIp.protocol : -1;
-  const noneMulticast = ips.every((l) => dst(l) >>> 28 !== 0xe);
-  if (noneMulticast && ips.some((l) => ttl(l) < 5) && proto !== IP.PIM && proto !== IP.OSPF) return true;
-  const localMulticast = ips.some((l) => dst(l) >>> 8 === 0xe00000);
-  const notMdns = ips.every((l) => dst(l) !== 0xe00000fb);
-  return localMulticast && notMdns && ips.every((l) => ttl(l) !== 1) && proto !== IP.VRRP;
+  if (!anyMulticast && anyTtlBelow5 && proto !== IP.PIM && proto !== IP.OSPF) return true;
+  return anyLocalMulticast && !anyMdns && !anyTtl1 && proto !== IP.VRRP;
 }
 
 const SMB_UDP_PORTS: ReadonlySet<number> = new Set([137, 138]);

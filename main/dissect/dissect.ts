@@ -58,7 +58,10 @@ export function summarizePacket(linkType: number, bytes: Uint8Array, originalLen
 export function dissectPacket(linkType: number, bytes: Uint8Array, originalLength: number): Dissection {
   const packet = parsePacket(linkType, bytes, originalLength);
   return {
-    ...packet,
+    linkType: packet.linkType,
+    bytes: packet.bytes,
+    wireLength: packet.wireLength,
+    layers: packet.layers,
     tree: treeOf(packet),
     fields: new PacketFields(packet),
     summary: summarize(packet),

@@ -85,7 +85,8 @@ export function parseHttp(bytes: Uint8Array, offset: number, claimedEnd: number)
     firstLineLength: firstEnd - offset,
     firstLineEnded: eol >= 0,
     parts,
-    headers: [],
+    lines: [],
+    decoded: undefined,
     blankLine: -1,
     bodyOffset: -1,
   };
@@ -93,23 +94,15 @@ export function parseHttp(bytes: Uint8Array, offset: number, claimedEnd: number)
   if (limit < claimedEnd) layer.problem = { kind: 'truncated', detail: 'HTTP message cut by the capture' };
   if (eol < 0) return layer;
   let at = nextLine(bytes, eol);
-  while (at < limit && layer.headers.length < MAX_HEADERS) {
+  while (at < limit && layer.lines.length < 3 * MAX_HEADERS) {
     eol = lineEnd(bytes, at, limit);
     if (eol === at) {
       layer.blankLine = at;
       layer.bodyOffset = Math.min(nextLine(bytes, eol), limit);
       return layer;
     }
-    const end = eol < 0 ? limit : eol;
-    const line = asciiOf(bytes, at, end);
-    const colon = line.indexOf(':');
-    layer.headers.push({
-      offset: at,
-      length: end - at,
-      ended: eol >= 0,
-      name: colon < 0 ? line : line.slice(0, colon),
-      value: colon < 0 ? '' : line.slice(colon + 1).trim(),
-    });
+    // Only where the line lies: names and values are decoded when a field or the tree asks.
+    layer.lines.push(at, (eol < 0 ? limit : eol) - at, eol < 0 ? 0 : 1);
     if (eol < 0) return layer;
     at = nextLine(bytes, eol);
   }
@@ -147,13 +140,34 @@ function splitFirstLine(bytes: Uint8Array, start: number, end: number): Array<[n
   ];
 }
 
-export function httpHeader(layer: HttpLayer, name: string): HttpHeader | undefined {
-  const lower = name.toLowerCase();
-  return layer.headers.find((h) => h.name.toLowerCase() === lower);
+/** The header lines as names and values (decoded once, then kept on the layer). */
+export function httpHeaders(layer: HttpLayer, bytes: Uint8Array): HttpHeader[] {
+  if (layer.decoded) return layer.decoded;
+  const out: HttpHeader[] = [];
+  for (let i = 0; i < layer.lines.length; i += 3) {
+    const offset = layer.lines[i] as number;
+    const length = layer.lines[i + 1] as number;
+    const line = asciiOf(bytes, offset, offset + length);
+    const colon = line.indexOf(':');
+    out.push({
+      offset,
+      length,
+      ended: layer.lines[i + 2] === 1,
+      name: colon < 0 ? line : line.slice(0, colon),
+      value: colon < 0 ? '' : line.slice(colon + 1).trim(),
+    });
+  }
+  layer.decoded = out;
+  return out;
 }
 
-function mediaType(layer: HttpLayer): string | undefined {
-  const type = httpHeader(layer, 'content-type')?.value;
+export function httpHeader(layer: HttpLayer, bytes: Uint8Array, name: string): HttpHeader | undefined {
+  const lower = name.toLowerCase();
+  return httpHeaders(layer, bytes).find((h) => h.name.toLowerCase() === lower);
+}
+
+function mediaType(layer: HttpLayer, bytes: Uint8Array): string | undefined {
+  const type = httpHeader(layer, bytes, 'content-type')?.value;
   return type?.split(';')[0]?.trim().toLowerCase();
 }
 
@@ -164,7 +178,7 @@ function bodyLength(layer: HttpLayer): number {
 /** "GET /index.html HTTP/1.1 ", "HTTP/1.1 200 OK  (text/html)": Wireshark's columns, trailing space included. */
 export function httpSummary(layer: HttpLayer, bytes: Uint8Array): { protocol: string; info: string } {
   let info = `${asciiOf(bytes, layer.offset, layer.offset + layer.firstLineLength)} `;
-  const type = bodyLength(layer) > 0 ? mediaType(layer) : undefined;
+  const type = bodyLength(layer) > 0 ? mediaType(layer, bytes) : undefined;
   if (type === 'application/json')
     return { protocol: 'HTTP/JSON', info: `${info}, JavaScript Object Notation (${type})` };
   if (type) info += ` (${type})`;
@@ -200,7 +214,7 @@ export function httpTree(layer: HttpLayer, bytes: Uint8Array): DissectionNode {
       firstChildren,
     ),
   );
-  for (const header of layer.headers)
+  for (const header of httpHeaders(layer, bytes))
     t.push(
       node(
         `${asciiOf(bytes, header.offset, header.offset + header.length)}${crlf(header.ended)}`,
@@ -238,8 +252,8 @@ export const HTTP_PROTOCOLS: ProtocolDef[] = [
 ];
 
 function headerField(name: string, abbrev: string, title: string): FieldDef {
-  return multiField('http', abbrev, title, 'string', (l: HttpLayer, _b: Uint8Array, visit: FieldVisitor) => {
-    for (const header of l.headers)
+  return multiField('http', abbrev, title, 'string', (l: HttpLayer, b: Uint8Array, visit: FieldVisitor) => {
+    for (const header of httpHeaders(l, b))
       if (header.name.toLowerCase() === name && visit(header.value)) return true;
     return false;
   });
@@ -272,8 +286,8 @@ export const HTTP_FIELDS: FieldDef[] = [
   headerField('authorization', 'http.authorization', 'Authorization'),
   headerField('accept', 'http.accept', 'Accept'),
   headerField('connection', 'http.connection', 'Connection'),
-  multiField('http', 'http.content_length', 'Content length', 'uint32', (l, _b, visit) => {
-    const header = httpHeader(l, 'content-length');
+  multiField('http', 'http.content_length', 'Content length', 'uint32', (l, b, visit) => {
+    const header = httpHeader(l, b, 'content-length');
     return header !== undefined && /^\d+$/.test(header.value) && visit(Number(header.value));
   }),
 ];

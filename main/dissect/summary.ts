@@ -13,7 +13,7 @@ import { ipProtocolColumn, ipProtocolName, ipv4FragmentInfo } from './ipv4.js';
 import { ipv6FragmentInfo, NO_NEXT_HEADER } from './ipv6.js';
 import { sllSourceMac } from './linux-sll.js';
 import { tcpSummary } from './tcp.js';
-import type { IpLayer, Ipv6Layer, Layer, PacketSummary, ParsedPacket } from './types.js';
+import type { EthLayer, IpLayer, Ipv6Layer, Layer, PacketSummary, ParsedPacket } from './types.js';
 import { udpSummary } from './udp.js';
 
 /** What Wireshark appends to the Info column when a layer ended early (no space before it). */
@@ -34,6 +34,7 @@ export function summarize(packet: ParsedPacket): PacketSummary {
   let source = '';
   let destination = '';
   let network: IpLayer | Ipv6Layer | undefined;
+  let eth: EthLayer | undefined;
   let problem: Layer['problem'];
   let top: Layer | undefined;
   for (let i = 0; i < layers.length; i++) {
@@ -42,9 +43,8 @@ export function summarize(packet: ParsedPacket): PacketSummary {
     if (layer.problem && !problem) problem = layer.problem;
     // HTTP sets the columns once it has read its first line; until then they stay TCP's.
     if (layer.kind !== 'data' && !(layer.kind === 'http' && !layer.firstLineEnded)) top = layer;
-    if (layer.kind === 'eth' && layer.limit >= 12) {
-      source = macAt(bytes, 6);
-      destination = macAt(bytes, 0);
+    if (layer.kind === 'eth') {
+      eth = layer;
     } else if (layer.kind === 'sll') {
       const mac = sllSourceMac(layer, bytes);
       if (mac !== undefined) source = formatMac(mac);
@@ -58,6 +58,11 @@ export function summarize(packet: ParsedPacket): PacketSummary {
         destination = size === 4 ? ipv4At(bytes, at + 4) : ipv6At(bytes, at + 16);
       if (layer.kind === 'ipv6') destination = routedDestination(layer, bytes) ?? destination;
     }
+  }
+  // MAC addresses only where no IP address took their place (formatting them is not free).
+  if (eth && eth.limit >= 12) {
+    if (source === '') source = macAt(bytes, 6);
+    if (destination === '') destination = macAt(bytes, 0);
   }
   const columns = top ? columnsOf(top, packet, network) : { protocol: 'Frame', info: '' };
   let info = columns.info;

@@ -75,9 +75,15 @@ export function parseTcp(bytes: Uint8Array, offset: number, claimedEnd: number, 
   return layer;
 }
 
+const FLAG_TEXT: string[] = [];
+
+/** "SYN, ACK" (memoised: 4096 possible values, a handful in practice). */
 export function tcpFlagNames(flags: number): string {
+  const known = FLAG_TEXT[flags & 0xfff];
+  if (known !== undefined) return known;
   let out = '';
   for (const [mask, name] of FLAG_NAMES) if (flags & mask) out += out ? `, ${name}` : name;
+  FLAG_TEXT[flags & 0xfff] = out || '<None>';
   return out || '<None>';
 }
 

@@ -218,7 +218,10 @@ export interface HttpLayer extends LayerBase {
    * phrase) lie: [start, end) byte offsets.
    */
   parts: Array<[number, number]>;
-  headers: HttpHeader[];
+  /** Header lines as flat [offset, length, ended (0/1)] triples; decoded on demand by httpHeaders(). */
+  lines: number[];
+  /** The decoded headers, once asked for. */
+  decoded: HttpHeader[] | undefined;
   /** Offset of the empty line ending the headers, -1 when it was not seen. */
   blankLine: number;
   /** Offset just past that empty line, -1 when it was not seen. */
