@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LINKTYPE } from '../../../main/capture/linktype.js';
 import {
@@ -274,5 +275,86 @@ describe('display filter: errors a user sees while typing', () => {
     });
     expect(error('tcp > 1').error).toBe('tcp (type=Protocol) cannot participate in ">" comparison.');
     expect(error('http.host & 1').error).toBe('http.host (type=Character string) cannot be bitwise-ANDed.');
+  });
+});
+
+describe('display filter: any text the user types', () => {
+  const TOKENS = [
+    'tcp',
+    'ip.addr',
+    'tcp.port',
+    'dns.qry.name',
+    'eth.src',
+    'ipv6.addr',
+    'k8s.pod',
+    'frame',
+    'foo.bar',
+    '==',
+    '!=',
+    '===',
+    '~=',
+    '<',
+    '>=',
+    'eq',
+    'contains',
+    'matches',
+    '~',
+    '&',
+    'in',
+    'and',
+    'or',
+    'not',
+    '&&',
+    '||',
+    '!',
+    '(',
+    ')',
+    '{',
+    '}',
+    ',',
+    '..',
+    '"x"',
+    '"a\\"b"',
+    '"',
+    '80',
+    '0x50',
+    '010',
+    '-1',
+    '99999999999',
+    '10.0.0.0/8',
+    '10.0.0.300',
+    '2001:db8::/32',
+    '02:00:00:00:00:01',
+    'True',
+    'any',
+    'all',
+    '[0]',
+    '=',
+    'GET',
+    '"(("',
+    ' ',
+  ];
+
+  it('never throws: it compiles, or says what is wrong and where, inside the text', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 40 }),
+          fc.array(fc.constantFrom(...TOKENS), { maxLength: 9 }).map((t) => t.join(' ')),
+        ),
+        (text) => {
+          const compiled = compileDisplayFilter(text);
+          if (compiled.ok) {
+            for (const packet of Object.values(PACKETS))
+              compiled.filter(packet, { pod: 'p', frameNumber: 1 });
+            return;
+          }
+          expect(compiled.error.length).toBeGreaterThan(0);
+          expect(compiled.position).toBeGreaterThanOrEqual(0);
+          expect(compiled.position + compiled.length).toBeLessThanOrEqual(text.length);
+        },
+      ),
+      { seed: 0xf17, numRuns: 3000 },
+    );
   });
 });
