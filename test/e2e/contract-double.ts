@@ -1,11 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { z } from 'zod';
 import { AppCore } from '../../main/app/app-core.js';
 import { AppError, toApiError } from '../../main/app/errors.js';
 import { COLOURING_RULE_BY_NAME } from '../../main/dissect/colour.js';
 import { dissectPacket, summarizePacket } from '../../main/dissect/dissect.js';
+import type { CountersSchema } from '../../main/ipc/contract/flows.js';
 import { contract } from '../../main/ipc/contract/index.js';
-import type { EventBus } from '../../main/ipc/event-bus.js';
+import type { PacketRow, PacketStats } from '../../main/ipc/contract/packets.js';
+import type { TapState } from '../../main/ipc/contract/tap.js';
 import { createRouter, type Handlers } from '../../main/ipc/router.js';
 import { startServeServer } from '../../main/serve/server.js';
 import { DownloadRegistry } from '../../main/serve/transfers.js';
@@ -56,7 +59,7 @@ export async function startContractDouble(options: DoubleOptions): Promise<Contr
     downloads,
     uploads: true,
   });
-  const bus = core.bus as unknown as { emit(channel: string, payload: unknown): void } & EventBus;
+  const bus = core.bus;
   const requests: { channel: string; payload: unknown }[] = [];
 
   let count = 0;
@@ -83,7 +86,7 @@ export async function startContractDouble(options: DoubleOptions): Promise<Contr
     return Math.floor(j / k.length) * TEMPLATES.length + (k[j % k.length] ?? 0) + 1;
   };
   const frame = (n: number) => (TEMPLATES[(n - 1) % TEMPLATES.length] as (typeof TEMPLATES)[number]).build(n);
-  const row = (n: number) => {
+  const row = (n: number): PacketRow => {
     const template = TEMPLATES[(n - 1) % TEMPLATES.length] as (typeof TEMPLATES)[number];
     const bytes = frame(n);
     const summary = summarizePacket(1, bytes, bytes.length);
@@ -106,7 +109,7 @@ export async function startContractDouble(options: DoubleOptions): Promise<Contr
       colour: rule ? { rule: rule.name, foreground: rule.foreground, background: rule.background } : null,
     };
   };
-  const stats = () => ({
+  const stats = (): PacketStats => ({
     count,
     displayed: displayed(),
     bytes: count * 80,
@@ -116,7 +119,7 @@ export async function startContractDouble(options: DoubleOptions): Promise<Contr
     source: count === 0 ? ('empty' as const) : ('live' as const),
     fileName: null,
   });
-  const tapState = () => ({
+  const tapState = (): TapState => ({
     phase,
     sessionId: phase === 'idle' ? null : 'double1',
     context: 'lab',
@@ -140,6 +143,7 @@ export async function startContractDouble(options: DoubleOptions): Promise<Contr
               taps: failing ? 0 : 4,
               packets: failing ? 0 : Math.floor(count / 2),
               bytes: failing ? 0 : count * 40,
+              dropped: 0,
               problems: [],
             };
           }),
@@ -183,7 +187,7 @@ export async function startContractDouble(options: DoubleOptions): Promise<Contr
   }, 100);
   const counterTicker = setInterval(() => {
     if (phase !== 'running') return;
-    bus.emit('counters.changed', {
+    const counters: z.infer<typeof CountersSchema> = {
       at: Date.now(),
       stages: [
         { name: 'received', packets: count },
@@ -199,7 +203,8 @@ export async function startContractDouble(options: DoubleOptions): Promise<Contr
         dropped: 0,
       })),
       rate,
-    });
+    };
+    bus.emit('counters.changed', counters);
   }, 1000);
 
   const fake: Record<string, (payload: never) => unknown> = {

@@ -21,19 +21,27 @@ function covers(node: TreeNode, offset: number): boolean {
 }
 
 /**
- * The deepest field whose byte range holds `offset` (what Wireshark selects when a byte in the hex
- * pane is clicked): descend into the first child covering it, as long as one does.
+ * The field Wireshark selects when a byte in the hex pane is clicked: of every field whose byte
+ * range holds `offset`, the deepest, and of equally deep ones the narrowest. (The Frame line covers
+ * every byte but is never the answer when a protocol field covers it too.)
  */
 export function deepestFieldAt(tree: readonly TreeNode[], offset: number): FieldPath | null {
-  const path: number[] = [];
-  let nodes: readonly TreeNode[] | undefined = tree;
-  for (;;) {
-    const index: number = nodes?.findIndex((node) => covers(node, offset)) ?? -1;
-    if (index < 0) break;
-    path.push(index);
-    nodes = nodes?.[index]?.children;
-  }
-  return path.length > 0 ? path : null;
+  let best: { path: number[]; length: number } | null = null;
+  const walk = (nodes: readonly TreeNode[], prefix: number[]) => {
+    nodes.forEach((node, index) => {
+      const path = [...prefix, index];
+      if (covers(node, offset)) {
+        const better =
+          !best ||
+          path.length > best.path.length ||
+          (path.length === best.path.length && node.length < best.length);
+        if (better) best = { path, length: node.length };
+      }
+      if (node.children) walk(node.children, path);
+    });
+  };
+  walk(tree, []);
+  return (best as { path: number[] } | null)?.path ?? null;
 }
 
 /** The key a subtree's expansion is remembered by across packets (Wireshark keeps `tcp.flags` open). */

@@ -157,7 +157,8 @@ export function PacketList() {
   );
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
-    const current = selected?.index ?? Math.floor(realTop.current / ROW_HEIGHT) - 1;
+    // A move still waiting for its row counts: fast key repeats go on from where they asked to be.
+    const current = pendingSelect.current ?? selected?.index ?? Math.floor(realTop.current / ROW_HEIGHT) - 1;
     const page = pageRows(geo);
     const modified = event.ctrlKey || event.metaKey || event.altKey;
     if (event.key.toLowerCase() === 'm' && (event.ctrlKey || event.metaKey) && !event.altKey) {

@@ -45,8 +45,12 @@ function NodeRows({ node }: { node: NodeTapState }) {
         </td>
         <td>{node.mirroring ?? '—'}</td>
         <td className="num">{count(node.taps)}</td>
-        <td className="num" title={bytes(node.bytes)}>
+        <td
+          className="num"
+          title={`${bytes(node.bytes)}; ${count(node.dropped)} packets the node could not deliver`}
+        >
           {count(node.packets)}
+          {node.dropped > 0 && <span className="drops"> ({count(node.dropped)} dropped)</span>}
         </td>
       </tr>
       {node.reason && (
