@@ -365,31 +365,18 @@ export function dnsTree(layer: DnsLayer, bytes: Uint8Array): DissectionNode {
   const names = ['Questions', 'Answer RRs', 'Authority RRs', 'Additional RRs'];
   const abbrevs = ['dns.count.queries', 'dns.count.answers', 'dns.count.auth_rr', 'dns.count.add_rr'];
   for (let i = 0; i < 4; i++) t.add(at + 4 + 2 * i, 2, abbrevs[i], () => `${names[i]}: ${layer.counts[i]}`);
-  const sections: Array<[string, DissectionNode | undefined]> = [
-    [
+  const records = (section: DnsRecord['section']) =>
+    layer.records.filter((r) => r.section === section).map(recordNode);
+  const sections = [
+    sectionNode(
       'Queries',
-      sectionNode(
-        'Queries',
-        layer.questions.map((q) => questionNode(q, bytes)),
-      ),
-    ],
-    ['Answers', sectionNode('Answers', layer.records.filter((r) => r.section === 'answer').map(recordNode))],
-    [
-      'Authoritative nameservers',
-      sectionNode(
-        'Authoritative nameservers',
-        layer.records.filter((r) => r.section === 'authority').map(recordNode),
-      ),
-    ],
-    [
-      'Additional records',
-      sectionNode(
-        'Additional records',
-        layer.records.filter((r) => r.section === 'additional').map(recordNode),
-      ),
-    ],
+      layer.questions.map((q) => questionNode(q, bytes)),
+    ),
+    sectionNode('Answers', records('answer')),
+    sectionNode('Authoritative nameservers', records('authority')),
+    sectionNode('Additional records', records('additional')),
   ];
-  for (const [, section] of sections) if (section) t.push(section);
+  for (const section of sections) if (section) t.push(section);
   const name = layer.mdns ? 'Multicast Domain Name System' : 'Domain Name System';
   return t.build(
     `${name} (${layer.flags & 0x8000 ? 'response' : 'query'})`,
