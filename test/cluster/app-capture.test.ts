@@ -22,7 +22,7 @@ describe.skipIf(reason !== undefined)('the app core taps the lab: what the UI is
   const dir = tempDir('ct-app');
   const cores: ReturnType<typeof startCore>[] = [];
   afterAll(async () => {
-    for (const c of cores) c.close();
+    for (const c of cores) await c.close();
     await clustertap(['undeploy', '--kubeconfig', l.kubeconfig, '--context', 'lab']);
     fs.rmSync(dir, { recursive: true, force: true });
   });

@@ -1,4 +1,6 @@
+import os from 'node:os';
 import type { z } from 'zod';
+import { removeStaleStoreDirectories } from '../../capture/packet-store/index.js';
 import type { CountersSchema } from '../../ipc/contract/flows.js';
 import type { EventBus } from '../../ipc/event-bus.js';
 import type { Handlers } from '../../ipc/router.js';
@@ -10,6 +12,7 @@ import { TapService } from './tap-service.js';
 
 type CaptureChannels =
   | 'tap.start'
+  | 'tap.listen'
   | 'tap.stop'
   | 'tap.state'
   | 'policy.apply'
@@ -70,6 +73,8 @@ export class CaptureCore {
     });
     this.ticker = setInterval(() => this.tick(), 1000);
     this.ticker.unref();
+    // Spill directories of stores whose process died (a crash, kill -9): a day later they go.
+    void removeStaleStoreDirectories(deps.tempDirectory ?? os.tmpdir()).catch(() => undefined);
   }
 
   handlers(): Pick<Handlers, CaptureChannels> {
@@ -78,6 +83,11 @@ export class CaptureCore {
         const started = await this.tap.start(payload);
         this.packets.liveCaptureStarted();
         return started;
+      },
+      'tap.listen': async (payload) => {
+        const listening = await this.tap.listen(payload);
+        this.packets.liveCaptureStarted();
+        return listening;
       },
       'tap.stop': (payload) => this.tap.stop(payload.keepAgents),
       'tap.state': () => this.tap.current(),

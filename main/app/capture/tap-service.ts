@@ -50,15 +50,20 @@ export interface TapServiceDeps {
   holder?: string;
 }
 
-interface Running {
+/** What a tap holds in the cluster; a plain `listen` has none of it. */
+interface ClusterSide {
   kubeConfig: KubeconfigClient;
   session: TapSession;
   config?: SessionConfig;
-  broker: LiveBroker;
   statusWatch: NodeStatusWatch;
   keeper?: LeaseKeeper;
   transport?: TransportControl;
+}
+
+interface Running {
+  broker: LiveBroker;
   policy: LivePolicy;
+  cluster?: ClusterSide;
 }
 
 /**
@@ -83,7 +88,12 @@ export class TapService {
   /** Starts a tap; answers at once with the session id, progress follows as tap.changed. */
   async start(payload: TapStart): Promise<{ sessionId: string }> {
     if (this.running)
-      throw new AppError('conflict', `tap session ${this.state.sessionId} is running: stop it first`);
+      throw new AppError(
+        'conflict',
+        this.state.sessionId
+          ? `tap session ${this.state.sessionId} is running: stop it first`
+          : 'already listening: stop it first',
+      );
     const { selection } = payload;
     if (selection.namespaces.length + selection.pods.length === 0 && !selection.labelSelector)
       throw new AppError('invalid', 'select what to tap: a namespace, a label selector or pods');
@@ -129,7 +139,8 @@ export class TapService {
       probes.observe(statuses);
       this.update((s) => withAgentReports(s, statuses));
     });
-    const running: Running = { kubeConfig, session, broker, statusWatch, policy: payload.policy };
+    const cluster: ClusterSide = { kubeConfig, session, statusWatch };
+    const running: Running = { broker, policy: payload.policy, cluster };
     this.running = running;
     this.set({
       ...idleState(),
@@ -139,12 +150,56 @@ export class TapService {
       selection,
     });
     this.log('info', `Tapping through context ${name}: session ${session.id}`);
-    void this.deploy(running, payload.transport === 'auto', probes);
+    void this.deploy(running, cluster, payload.transport === 'auto', probes);
     return { sessionId: session.id };
   }
 
-  private async deploy(running: Running, auto: boolean, probes: TunnelProbeWatch): Promise<void> {
-    const { kubeConfig, session } = running;
+  /** Receives tunnels without a session: nothing is deployed, nothing is torn down. */
+  async listen(options: { port?: number; gre: boolean; policy: LivePolicy }): Promise<{ listening: string }> {
+    if (this.running)
+      throw new AppError(
+        'conflict',
+        this.state.sessionId
+          ? `tap session ${this.state.sessionId} is running: stop it first`
+          : 'already listening: stop it first',
+      );
+    const port = options.port ?? this.deps.vxlanPort ?? DEFAULT_VXLAN_PORT;
+    const broker = new LiveBroker({
+      sink: this.deps.sink(),
+      tunnelMap: new TunnelMap(),
+      vxlan: [{ address: '0.0.0.0', port, family: 'udp4' }],
+      gre: options.gre,
+      onTunnelProbe: () => undefined,
+      ...(this.deps.observers && { observers: this.deps.observers }),
+    });
+    broker.setPolicy(options.policy);
+    await broker.start().catch((error: Error) => {
+      throw /in use/.test(error.message)
+        ? new AppError(
+            'conflict',
+            `UDP port ${port} on this machine is in use: stop what holds it, or choose another port`,
+          )
+        : error;
+    });
+    const listening = `VXLAN on UDP ${port}${options.gre ? ' and GRE' : ''}`;
+    this.running = { broker, policy: options.policy };
+    this.set({
+      ...idleState(),
+      phase: 'running',
+      transport: { kind: 'vxlan', why: `listening: ${listening}, nothing deployed by this app` },
+      startedAt: new Date().toISOString(),
+    });
+    this.log('info', `Listening for tunnels: ${listening}`);
+    return { listening };
+  }
+
+  private async deploy(
+    running: Running,
+    cluster: ClusterSide,
+    auto: boolean,
+    probes: TunnelProbeWatch,
+  ): Promise<void> {
+    const { kubeConfig, session } = cluster;
     const holder = this.deps.holder ?? `clustertap@${os.hostname()}`;
     try {
       const deployment = await deploySession(kubeConfig, {
@@ -156,11 +211,11 @@ export class TapService {
         },
       });
       if (this.running !== running) return; // stopped while deploying
-      running.config = deployment.config;
-      running.keeper = keepLease(kubeConfig, session, holder, (e) =>
+      cluster.config = deployment.config;
+      cluster.keeper = keepLease(kubeConfig, session, holder, (e) =>
         this.log('warning', `lease renewal failed: ${e.message}`),
       );
-      running.transport = new TransportControl(
+      cluster.transport = new TransportControl(
         kubeConfig,
         deployment.config,
         session.streamToken ?? '',
@@ -171,8 +226,8 @@ export class TapService {
           inUse: (kind, why) => this.update((s) => ({ ...s, transport: { kind, why } })),
         },
       );
-      if (session.transport === 'api') running.transport.streamThroughApi('you chose the api transport');
-      else if (auto) running.transport.fallBackWhenProbesFail();
+      if (session.transport === 'api') cluster.transport.streamThroughApi('you chose the api transport');
+      else if (auto) cluster.transport.fallBackWhenProbesFail();
       else this.update((s) => ({ ...s, transport: { kind: session.transport, why: 'you chose it' } }));
       this.update((s) => ({ ...s, phase: 'running', startedAt: new Date().toISOString() }));
       this.log('info', `Mirroring: session ${session.id} is running`);
@@ -195,14 +250,17 @@ export class TapService {
     if (!running) return { removed: false };
     this.update((s) => ({ ...s, phase: 'stopping' }));
     await this.release(running);
-    if (keepAgents) {
-      this.log('info', `agents kept: mirroring stops within ${running.session.leaseTtlSeconds} s`);
+    const cluster = running.cluster;
+    if (!cluster || keepAgents) {
+      if (cluster)
+        this.log('info', `agents kept: mirroring stops within ${cluster.session.leaseTtlSeconds} s`);
+      else this.log('info', 'stopped listening');
       this.update((s) => ({ ...s, phase: 'idle' }));
       return { removed: false };
     }
     try {
-      await teardownSession(running.kubeConfig, running.session.id, (line) => this.log('info', line));
-      this.log('info', `session ${running.session.id}: nothing left`);
+      await teardownSession(cluster.kubeConfig, cluster.session.id, (line) => this.log('info', line));
+      this.log('info', `session ${cluster.session.id}: nothing left`);
       this.update((s) => ({ ...s, phase: 'idle' }));
       return { removed: true };
     } catch (error) {
@@ -219,10 +277,11 @@ export class TapService {
     running.broker.setPolicy(policy);
     const filterChanged = (policy.filter ?? '') !== (running.policy.filter ?? '');
     running.policy = policy;
-    if (filterChanged && running.config) {
-      running.config = { ...running.config, filter: policy.filter || undefined };
-      if (!policy.filter) delete running.config.filter;
-      await pushSessionConfig(running.kubeConfig, running.config);
+    const cluster = running.cluster;
+    if (filterChanged && cluster?.config) {
+      cluster.config = { ...cluster.config, filter: policy.filter || undefined };
+      if (!policy.filter) delete cluster.config.filter;
+      await pushSessionConfig(cluster.kubeConfig, cluster.config);
       this.log('info', `capture filter pushed to the agents: ${policy.filter || '(none)'}`);
     }
     return true;
@@ -234,9 +293,9 @@ export class TapService {
 
   /** Everything this session holds on this machine: listeners, watches, Lease renewal. */
   private async release(running: Running): Promise<void> {
-    running.keeper?.stop();
-    running.transport?.stop();
-    running.statusWatch.stop();
+    running.cluster?.keeper?.stop();
+    running.cluster?.transport?.stop();
+    running.cluster?.statusWatch.stop();
     await running.broker.stop();
     if (this.running === running) this.running = undefined;
   }

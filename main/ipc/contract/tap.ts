@@ -86,6 +86,16 @@ export const tap = {
       z.object({ sessionId: z.string() }),
       'Deploys the agents for the selection and starts capturing into the packet store; progress arrives as tap.changed.',
     ),
+    'tap.listen': request(
+      z.strictObject({
+        /** UDP port for VXLAN; default: the app's (4789). */
+        port: z.number().int().min(1).max(65535).optional(),
+        gre: z.boolean().default(false),
+        policy: LivePolicySchema.default({}),
+      }),
+      z.object({ listening: z.string() }),
+      'Receives tunnels without deploying anything (agents of a kept session, a TAP or broker that exports VXLAN/GRE) into the packet store; tap.stop ends it.',
+    ),
     'tap.stop': request(
       z.strictObject({ keepAgents: z.boolean().default(false) }),
       z.object({ removed: z.boolean() }),

@@ -89,9 +89,10 @@ export function startCore(deps: Partial<AppCoreDeps> & Pick<AppCoreDeps, 'source
   const events: Array<{ channel: string; payload: unknown; at: number }> = [];
   const record = <C extends EventChannel>(channel: C) =>
     api.subscribe(channel, (payload: EventPayload<C>) => events.push({ channel, payload, at: Date.now() }));
-  const close = () => {
+  /** Awaited: the core's packet store removes its spill directory. */
+  const close = async () => {
     router.close();
-    core.close();
+    await core.close();
   };
   return { core, router, connection, api, events, record, close };
 }
