@@ -15,12 +15,76 @@ export interface FakeApiServer {
   close(): Promise<void>;
 }
 
-/** Answers GET /version like an API server; every other path is a 404 Status, as a real one says. */
+/** The fixture cluster's one namespace and its pods: enough for the selection tree. */
+const FIXTURE_PODS = [
+  { name: 'web-5d9c7b6f4-abcde', app: 'web', node: 'node-a', ip: '10.1.0.4' },
+  { name: 'web-5d9c7b6f4-fghij', app: 'web', node: 'node-b', ip: '10.1.1.4' },
+  { name: 'db-0', app: 'db', node: 'node-b', ip: '10.1.1.5', owner: 'StatefulSet' },
+];
+
+function list(kind: string, items: unknown[]): string {
+  return JSON.stringify({ kind, apiVersion: 'v1', metadata: { resourceVersion: '1' }, items });
+}
+
+const LISTS: Record<string, () => string> = {
+  '/api/v1/namespaces': () =>
+    list('NamespaceList', [{ metadata: { name: 'shop', labels: {} }, status: { phase: 'Active' } }]),
+  '/api/v1/nodes': () =>
+    list(
+      'NodeList',
+      ['node-a', 'node-b'].map((name, i) => ({
+        metadata: { name, labels: {} },
+        spec: { podCIDR: `10.1.${i}.0/24`, podCIDRs: [`10.1.${i}.0/24`] },
+        status: {
+          addresses: [{ type: 'InternalIP', address: `192.0.2.${i + 10}` }],
+          conditions: [{ type: 'Ready', status: 'True' }],
+        },
+      })),
+    ),
+  '/api/v1/pods': () =>
+    list(
+      'PodList',
+      FIXTURE_PODS.map((p) => ({
+        metadata: {
+          name: p.name,
+          namespace: 'shop',
+          uid: `uid-${p.name}`,
+          labels: p.owner ? { app: p.app } : { app: p.app, 'pod-template-hash': '5d9c7b6f4' },
+          ownerReferences: [
+            { kind: p.owner ?? 'ReplicaSet', name: p.owner ? p.app : 'web-5d9c7b6f4', controller: true },
+          ],
+        },
+        spec: { nodeName: p.node },
+        status: {
+          phase: 'Running',
+          podIP: p.ip,
+          podIPs: [{ ip: p.ip }],
+          conditions: [{ type: 'Ready', status: 'True' }],
+        },
+      })),
+    ),
+};
+
+/**
+ * Answers like a small API server: GET /version, and LIST/WATCH of namespaces, nodes and pods (a
+ * watch stays open and silent); every other path is a 404 Status, as a real one says.
+ */
 export async function startFakeApiServer(gitVersion: string): Promise<FakeApiServer> {
   const server = http.createServer((req, res) => {
     res.setHeader('Content-Type', 'application/json');
-    if (req.url === '/version') {
+    const url = new URL(req.url ?? '/', 'http://fixture.invalid');
+    if (url.pathname === '/version') {
       res.end(JSON.stringify({ major: '1', minor: '33', gitVersion, platform: 'linux/amd64' }));
+      return;
+    }
+    const listOf = LISTS[url.pathname];
+    if (listOf && req.method === 'GET') {
+      if (url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1') {
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+        res.flushHeaders();
+        return; // nothing changes in the fixture cluster
+      }
+      res.end(listOf());
       return;
     }
     res.statusCode = 404;
@@ -31,7 +95,7 @@ export async function startFakeApiServer(gitVersion: string): Promise<FakeApiSer
         status: 'Failure',
         reason: 'NotFound',
         code: 404,
-        message: 'the fixture serves /version only',
+        message: 'the fixture serves /version and namespaces, nodes and pods only',
       }),
     );
   });

@@ -6,6 +6,7 @@ import { Modal } from '../ui/Modal.js';
 export function GoToDialog() {
   const close = useApp((s) => s.ui.closeDialog);
   const goTo = useApp((s) => s.packets.goTo);
+  const notify = useApp((s) => s.notices.push);
   const [text, setText] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
   const go = async () => {
@@ -14,9 +15,10 @@ export function GoToDialog() {
       setProblem('A packet number is a whole number from 1.');
       return;
     }
+    // Close first: the list takes the focus when it gets there, which a modal dialog would refuse.
+    close();
     const why = await goTo(number);
-    if (why) setProblem(why);
-    else close();
+    if (why) notify('error', `Cannot go to packet ${number}: ${why}`);
   };
   return (
     <Modal title="Go to packet" onClose={close}>

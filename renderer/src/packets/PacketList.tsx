@@ -142,8 +142,11 @@ export function PacketList() {
 
   // Go to packet (Ctrl+G) asks through the store.
   const jump = useApp((s) => s.packets.jump);
+  const gridRef = useRef<HTMLDivElement>(null);
   useEffect(() => {
-    if (jump) selectIndex(jump.index);
+    if (!jump) return;
+    selectIndex(jump.index);
+    gridRef.current?.focus();
   }, [jump, selectIndex]);
 
   // Complete a selection whose row was not loaded yet.
@@ -235,6 +238,7 @@ export function PacketList() {
   return (
     // biome-ignore lint/a11y/useSemanticElements: a virtualized ARIA grid; a <table> cannot position a window of rows
     <div
+      ref={gridRef}
       className="packet-list"
       role="grid"
       aria-label="Packets"
