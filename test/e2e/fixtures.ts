@@ -150,3 +150,22 @@ export function writeKubeconfig(contexts: ContextSpec[], current: string): strin
   fs.writeFileSync(file, kubeconfigYaml(contexts, current), { mode: 0o600 });
   return file;
 }
+
+/** A classic pcap file (Ethernet) of these frames, one every millisecond. */
+export function writePcap(file: string, frames: Uint8Array[]): void {
+  const header = Buffer.alloc(24);
+  header.writeUInt32LE(0xa1b2c3d4, 0);
+  header.writeUInt16LE(2, 4);
+  header.writeUInt16LE(4, 6);
+  header.writeUInt32LE(262_144, 16);
+  header.writeUInt32LE(1, 20);
+  const records = frames.map((frame, i) => {
+    const record = Buffer.alloc(16);
+    record.writeUInt32LE(1_780_000_000, 0);
+    record.writeUInt32LE(i * 1000, 4);
+    record.writeUInt32LE(frame.length, 8);
+    record.writeUInt32LE(frame.length, 12);
+    return Buffer.concat([record, frame]);
+  });
+  fs.writeFileSync(file, Buffer.concat([header, ...records]));
+}

@@ -1,8 +1,8 @@
 import { useApp } from '../store/react.js';
 import { isTapActive } from '../store/tap-slice.js';
+import { OptionalNumber } from '../ui/OptionalNumber.js';
 import { CaptureFilterInput } from './CaptureFilterInput.js';
 import { MaskRules } from './MaskRules.js';
-import { OptionalNumber } from './OptionalNumber.js';
 import { MAX_DEDUP_MS, MAX_SAMPLE, MAX_SLICE, samePolicy } from './policy-form.js';
 
 /** The broker's stages, applied live to a running tap: filter → dedup → sample → slice → mask. */

@@ -13,8 +13,10 @@ export interface TapSlice {
   tap: {
     state: TapState | null;
     transport: TransportChoice;
-    /** A tap.start or tap.stop in flight. */
+    /** A tap.start, tap.listen or tap.stop in flight. */
     pending: 'start' | 'stop' | null;
+    /** UDP port for "listen without deploying" (tap.listen). */
+    listenPort: number;
     /** The last start's failure (from its Result or from tap.changed). */
     error: TapError | null;
     /** The core has no tap channels (yet): the sentence to show instead of the button's work. */
@@ -22,7 +24,10 @@ export interface TapSlice {
     load(): Promise<void>;
     receive(state: TapState): void;
     setTransport(choice: TransportChoice): void;
+    setListenPort(port: number): void;
     start(): Promise<void>;
+    /** Receives VXLAN (and GRE) on this machine without deploying anything: a kept session, a TAP. */
+    listen(gre: boolean): Promise<void>;
     stop(): Promise<void>;
     /** Ctrl+E: start when idle or failed, stop when deploying or running. */
     toggle(): Promise<void>;
@@ -43,6 +48,7 @@ export const createTapSlice: SliceCreator<TapSlice> = (set, get, { api }) => ({
     state: null,
     transport: 'auto',
     pending: null,
+    listenPort: 4789,
     error: null,
     unavailable: null,
     load: async () => {
@@ -59,6 +65,24 @@ export const createTapSlice: SliceCreator<TapSlice> = (set, get, { api }) => ({
       if (!isTapActive(state)) get().policy.markApplied(null);
     },
     setTransport: (transport) => patch(set, 'tap', { transport }),
+    setListenPort: (listenPort) => patch(set, 'tap', { listenPort }),
+    listen: async (gre) => {
+      const { policy, tap, notices } = get();
+      if (policy.filterCheck.state === 'invalid') {
+        notices.push('error', `The capture filter is not valid: ${policy.filterCheck.message}`);
+        return;
+      }
+      patch(set, 'tap', { pending: 'start', error: null });
+      const draft = normalizePolicy(policy.draft);
+      const result = await api.request('tap.listen', { port: tap.listenPort, gre, policy: draft });
+      patch(set, 'tap', { pending: null });
+      if (!result.ok) {
+        notices.error(result.error, 'Listening for tunnels');
+        return;
+      }
+      policy.markApplied(draft);
+      notices.push('info', `Listening: ${result.value.listening}.`);
+    },
     start: async () => {
       const { contexts, selection, policy, tap, notices } = get();
       const context = contexts.state?.current;

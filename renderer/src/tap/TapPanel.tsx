@@ -1,5 +1,6 @@
 import { useApp } from '../store/react.js';
 import { isTapActive, type TransportChoice } from '../store/tap-slice.js';
+import { OptionalNumber } from '../ui/OptionalNumber.js';
 import { NodeProgress } from './NodeProgress.js';
 import { PermissionPanel } from './PermissionPanel.js';
 
@@ -17,6 +18,9 @@ export function TapPanel() {
   const unavailable = useApp((s) => s.tap.unavailable);
   const transport = useApp((s) => s.tap.transport);
   const setTransport = useApp((s) => s.tap.setTransport);
+  const listenPort = useApp((s) => s.tap.listenPort);
+  const { setListenPort, listen } = useApp((s) => s.tap);
+  const pending = useApp((s) => s.tap.pending);
   const active = isTapActive(state);
   const log = state?.log.slice(-6) ?? [];
 
@@ -44,6 +48,28 @@ export function TapPanel() {
           ))}
         </select>
       </label>
+      {!active && (
+        <div className="listen-row">
+          <OptionalNumber
+            label="Listen only"
+            value={listenPort}
+            min={1}
+            max={65_535}
+            unit="UDP"
+            placeholder="4789"
+            onChange={(port) => setListenPort(port ?? 4789)}
+          />
+          <button
+            type="button"
+            className="button"
+            disabled={pending !== null}
+            title="Receive VXLAN here without deploying anything: agents of a kept session, or a TAP that exports VXLAN"
+            onClick={() => void listen(false)}
+          >
+            Listen
+          </button>
+        </div>
+      )}
       {state?.transport && (
         <p className="transport-line" data-testid="tap-transport">
           <strong>Transport: {state.transport.kind}</strong> — {state.transport.why}
