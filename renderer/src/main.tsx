@@ -8,6 +8,9 @@ import { connectStore } from './store/connect.js';
 import { createAppStore } from './store/index.js';
 import { StoreContext } from './store/react.js';
 import './styles/base.css';
+import './styles/sidebar.css';
+import './styles/workspace.css';
+import './styles/dialogs.css';
 
 // Development bundles validate every answer and event against the contract (and bring zod);
 // production bundles drop this branch entirely.

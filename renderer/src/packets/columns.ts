@@ -21,7 +21,9 @@ export const PACKET_COLUMNS: readonly Column[] = [
     id: 'pod',
     title: 'Namespace/Pod',
     width: 210,
-    text: (r) => (r.pod ? `${r.namespace}/${r.pod} ${directionMark(r)}` : r.interfaceName),
+    // Unlabelled packets say so rather than leave the cell blank.
+    text: (r) =>
+      r.pod ? `${r.namespace}/${r.pod} ${directionMark(r)}` : r.interfaceName || '(unnamed interface)',
   },
   { id: 'source', title: 'Source', width: 130, text: (r) => r.source },
   { id: 'destination', title: 'Destination', width: 130, text: (r) => r.destination },

@@ -80,6 +80,17 @@ export const createPacketsSlice: SliceCreator<PacketsSlice> = (set, get, { api, 
         if (needsReset(before, stats)) rows.reset(stats.displayed);
         else rows.grow(stats.displayed);
         const emptied = stats.count === 0 && (before?.count ?? 0) > 0;
+        // The store's filter changed elsewhere (another window, or it was set before this page
+        // loaded): the bar shows it, unless the user is editing something else in it.
+        const { filterText } = get().packets;
+        if (
+          before?.displayFilter !== stats.displayFilter &&
+          filterText.trim() === (before?.displayFilter ?? '')
+        )
+          patch(set, 'packets', {
+            filterText: stats.displayFilter,
+            filterCheck: stats.displayFilter ? { state: 'valid' } : { state: 'empty' },
+          });
         patch(set, 'packets', {
           stats,
           unavailable: null,

@@ -72,7 +72,9 @@ export const createPolicySlice: SliceCreator<PolicySlice> = (set, get, { api }) 
     }, VALIDATE_DELAY_MS);
   };
 
+  let edited = false;
   const setDraft = (draft: LivePolicy) => {
+    edited = true;
     patch(set, 'policy', { draft });
     persist();
   };
@@ -84,6 +86,8 @@ export const createPolicySlice: SliceCreator<PolicySlice> = (set, get, { api }) 
       applied: null,
       applying: false,
       receiveSaved: (saved) => {
+        // The remembered policy arrives once, at start-up; what the user typed meanwhile wins.
+        if (edited) return;
         const draft = fromSavedPolicy(saved);
         patch(set, 'policy', { draft });
         validate(draft.filter ?? '');
