@@ -9,6 +9,7 @@ export function ClusterStatus() {
   const cni = useApp((s) => s.cluster.cni);
   const cniError = useApp((s) => s.cluster.cniError);
   const cniLoading = useApp((s) => s.cluster.cniLoading);
+  const notify = useApp((s) => s.notices.push);
   if (!current)
     return (
       <span className="cluster-status status-bad" role="status">
@@ -35,14 +36,21 @@ export function ClusterStatus() {
       <span className={`badge badge-${reach.tone}`} title={reach.title} data-testid="cluster-reachability">
         {reach.text}
       </span>
-      <span
-        className={`badge ${cni && !cni.supported ? 'badge-warn' : 'badge-plain'}`}
+      <button
+        type="button"
+        className={`badge badge-button ${cni && !cni.supported ? 'badge-warn' : 'badge-plain'}`}
         title={cniTitle}
+        aria-label={`${cniText}. Show the evidence per node`}
         data-testid="cluster-cni"
+        disabled={cniLoading || (!cni && !cniError)}
+        // The evidence and warnings are sentences to read, not a tooltip to hover for.
+        onClick={() =>
+          notify(cniError ? 'error' : cni && cni.warnings.length > 0 ? 'warning' : 'info', cniTitle)
+        }
       >
         {cniText}
         {cni && cni.warnings.length > 0 && ' ⚠'}
-      </span>
+      </button>
     </span>
   );
 }
