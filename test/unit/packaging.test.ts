@@ -23,11 +23,11 @@ function matches(pattern: string): string[] {
   const regex = new RegExp(
     `^${pattern
       .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*\*\//g, '\u0001')
-      .replace(/\*\*/g, '\u0002')
+      .replace(/\*\*\//g, '<any-dirs>')
+      .replace(/\*\*/g, '<anything>')
       .replace(/\*/g, '[^/]*')
-      .replace(/\u0001/g, '(?:.*/)?')
-      .replace(/\u0002/g, '.*')}$`,
+      .replace(/<any-dirs>/g, '(?:.*/)?')
+      .replace(/<anything>/g, '.*')}$`,
   );
   const found: string[] = [];
   const walk = (dir: string) => {
