@@ -45,7 +45,7 @@ function tshark(args: string[]): string[] {
 function recordLabTraffic(l: LabState, file: string): string {
   const web = labPods().find((p) => p.namespace === 'shop' && p.name.startsWith('web-') && p.hostInterface);
   const node = l.nodes.find((n) => n.name === web?.node);
-  if (!web || !node) throw new Error('the lab has no shop web pod with a host interface');
+  if (!web?.hostInterface || !node) throw new Error('the lab has no shop web pod with a host interface');
   try {
     execFileSync(
       'ip',
