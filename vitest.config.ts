@@ -37,6 +37,8 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 180_000,
           hookTimeout: 180_000,
+          // A page answers within a second on an idle machine; CI machines are not idle.
+          expect: { poll: { timeout: 5000, interval: 50 } },
         },
       },
     ],
