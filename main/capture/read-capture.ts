@@ -20,25 +20,32 @@ export interface OpenedCapture {
   close: () => Promise<void>;
 }
 
-/** Opens a pcap or pcapng file ('-' for stdin), telling the formats apart by their magic number. */
-export async function openCapture(file: string): Promise<OpenedCapture> {
+/**
+ * Opens a pcap or pcapng file ('-' for stdin), telling the formats apart by their magic number.
+ * `name` is what the user calls the file (an upload's original name), used where the file names
+ * nothing itself (a pcap's one interface) and in messages; default: the file's base name.
+ */
+export async function openCapture(file: string, name?: string): Promise<OpenedCapture> {
   let source: ByteSource;
   try {
     source = await ByteSource.open(file);
   } catch (error) {
-    throw new CaptureFileError(`${file}: cannot open (${reasonOf(error)})`);
+    throw new CaptureFileError(`${name ?? file}: cannot open (${reasonOf(error)})`);
   }
   try {
-    return await identify(file, source);
+    return await identify(name ?? file, source, name ?? displayName(file));
   } catch (error) {
     await source.close();
     if (error instanceof CaptureFileError) throw error;
-    throw new CaptureFileError(`${file}: cannot read (${reasonOf(error)})`);
+    throw new CaptureFileError(`${name ?? file}: cannot read (${reasonOf(error)})`);
   }
 }
 
-/** Checks the file header now, so a file that cannot be read at all fails before any output exists. */
-async function identify(file: string, source: ByteSource): Promise<OpenedCapture> {
+/**
+ * Checks the file header now, so a file that cannot be read at all fails before any output exists.
+ * `file` names it in messages; `name` is the interface name a pcap gets.
+ */
+async function identify(file: string, source: ByteSource, name: string): Promise<OpenedCapture> {
   const header = await source.need(28);
   if (header.length < 4)
     throw new CaptureFileError(`${file}: too short to be a pcap or pcapng file (${header.length} bytes)`);
@@ -50,7 +57,7 @@ async function identify(file: string, source: ByteSource): Promise<OpenedCapture
       throw new CaptureFileError(
         `${file}: not a readable pcapng file (section header is truncated or damaged)`,
       );
-    return { ...base, format: 'pcapng', records: readPcapng(source, displayName(file), problems) };
+    return { ...base, format: 'pcapng', records: readPcapng(source, name, problems) };
   }
   const magics = [header.readUInt32LE(0), header.readUInt32BE(0)];
   if (!magics.includes(PCAP_MAGIC_MICRO) && !magics.includes(PCAP_MAGIC_NANO))
@@ -59,7 +66,7 @@ async function identify(file: string, source: ByteSource): Promise<OpenedCapture
     );
   if (header.length < 24)
     throw new CaptureFileError(`${file}: pcap file header is truncated (${header.length} of 24 bytes)`);
-  return { ...base, format: 'pcap', records: readPcap(source, displayName(file), problems) };
+  return { ...base, format: 'pcap', records: readPcap(source, name, problems) };
 }
 
 function reasonOf(error: unknown): string {

@@ -149,8 +149,11 @@ export class PacketService {
         'a tap is capturing into the packet list: stop it (or save) before opening a file',
       );
     const source = this.deps.files.take(file.id, 'read');
-    const opened = await PacketStore.open(source.path, this.storeDeps(), (p) =>
-      this.deps.progress('open', p.bytesRead, p.size ?? null),
+    const opened = await PacketStore.open(
+      source.path,
+      this.storeDeps(),
+      (p) => this.deps.progress('open', p.bytesRead, p.size ?? null),
+      source.name,
     );
     await this.replace(opened.store, 'file', source.name);
     if (this.displayFilter) await this.setDisplayFilter(this.displayFilter);

@@ -41,8 +41,9 @@ export async function loadCapture(
   target: LoadTarget,
   file: string,
   onProgress?: (progress: LoadProgress) => void,
+  name?: string,
 ): Promise<LoadResult> {
-  const capture = await openCapture(file);
+  const capture = await openCapture(file, name);
   const ids = new Map<string, number>();
   let packets = 0;
   let lastProgress = 0;

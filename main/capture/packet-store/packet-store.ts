@@ -107,10 +107,12 @@ export class PacketStore {
     file: string,
     deps: PacketStoreDeps = {},
     onProgress?: (progress: LoadProgress) => void,
+    /** What the user calls the file (an upload's original name); default its base name. */
+    name?: string,
   ): Promise<{ store: PacketStore } & LoadResult> {
     const store = new PacketStore(deps);
     try {
-      return { store, ...(await loadCapture(store, file, onProgress)) };
+      return { store, ...(await loadCapture(store, file, onProgress, name)) };
     } catch (error) {
       await store.close();
       throw error;
