@@ -1,6 +1,15 @@
-import { type KeyboardEvent, useCallback, useEffect, useLayoutEffect, useReducer, useRef } from 'react';
+import {
+  type KeyboardEvent,
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useReducer,
+  useRef,
+} from 'react';
 import { useApp, useAppStore, useRows } from '../store/react.js';
-import { GRID_TEMPLATE, PACKET_COLUMNS } from './columns.js';
+import { applyLayout, visibleColumns } from './columns.js';
+import { PacketHeader } from './PacketHeader.js';
 import { PacketRowView } from './PacketRowView.js';
 import {
   clampRealTop,
@@ -19,7 +28,9 @@ const OVERSCAN = 30;
  * The live packet list, virtualized by hand: a spacer as tall as the rows (scaled above the
  * browser's limit), one absolutely positioned layer holding only the rows in view, rows read from
  * the page cache (deps.rows) at paint time. React renders it at most once per animation frame,
- * whatever the packet rate; the store's packets.changed (≤ 10/s) only moves the tail.
+ * whatever the packet rate; the store's packets.changed (≤ 10/s) only moves the tail. Column
+ * widths are CSS variables on the container (one style update per change, none per cell); hidden
+ * columns are not rendered.
  */
 export function PacketList() {
   const store = useAppStore();
@@ -30,7 +41,10 @@ export function PacketList() {
   const marked = useApp((s) => s.packets.marked);
   const unavailable = useApp((s) => s.packets.unavailable);
   const source = useApp((s) => s.packets.stats?.source ?? 'empty');
+  const layout = useApp((s) => s.columns.packets);
+  const columns = useMemo(() => visibleColumns(layout), [layout]);
 
+  const gridRef = useRef<HTMLDivElement>(null);
   const viewportRef = useRef<HTMLDivElement>(null);
   const headerRef = useRef<HTMLDivElement>(null);
   /** The truth about the scroll position, in real pixels (see scroll-math.ts). */
@@ -51,6 +65,11 @@ export function PacketList() {
     });
   }, []);
   useEffect(() => () => cancelAnimationFrame(frame.current), []);
+
+  // The column layout, written once per change onto the container (header and rows read it).
+  useLayoutEffect(() => {
+    if (gridRef.current) applyLayout(gridRef.current, layout);
+  }, [layout]);
 
   const geo = geometry(displayed, viewportHeight.current);
 
@@ -142,7 +161,6 @@ export function PacketList() {
 
   // Go to packet (Ctrl+G) asks through the store.
   const jump = useApp((s) => s.packets.jump);
-  const gridRef = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!jump) return;
     selectIndex(jump.index);
@@ -160,6 +178,8 @@ export function PacketList() {
   );
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    // Keys in the header (its own handler) and the column menu (a portal) are not row moves.
+    if (event.target !== event.currentTarget) return;
     // A move still waiting for its row counts: fast key repeats go on from where they asked to be.
     const current = pendingSelect.current ?? selected?.index ?? Math.floor(realTop.current / ROW_HEIGHT) - 1;
     const page = pageRows(geo);
@@ -222,6 +242,7 @@ export function PacketList() {
         index={i}
         top={(i - first) * ROW_HEIGHT}
         row={row}
+        columns={columns}
         selected={row !== undefined && row.number === selected?.number}
         marked={row !== undefined && marked.has(row.number)}
         onPick={(event) => {
@@ -243,30 +264,14 @@ export function PacketList() {
       role="grid"
       aria-label="Packets"
       aria-rowcount={displayed + 1}
-      aria-colcount={PACKET_COLUMNS.length}
+      aria-colcount={columns.length}
       aria-activedescendant={activeId}
       aria-keyshortcuts="ArrowUp ArrowDown PageUp PageDown Home End Enter Control+M"
       tabIndex={0}
       data-focus="packet-list"
       onKeyDown={onKeyDown}
     >
-      {/* biome-ignore lint/a11y/useSemanticElements: part of the ARIA grid above */}
-      <div className="packet-header" ref={headerRef} role="rowgroup">
-        {/* biome-ignore lint/a11y/useSemanticElements lint/a11y/useFocusableInteractive: the grid holds the focus (aria-activedescendant) */}
-        <div
-          className="packet-header-row"
-          role="row"
-          aria-rowindex={1}
-          style={{ gridTemplateColumns: GRID_TEMPLATE }}
-        >
-          {PACKET_COLUMNS.map((c) => (
-            // biome-ignore lint/a11y/useSemanticElements lint/a11y/useFocusableInteractive: the grid holds the focus
-            <div key={c.id} role="columnheader" className={`cell${c.align === 'right' ? ' right' : ''}`}>
-              {c.title}
-            </div>
-          ))}
-        </div>
-      </div>
+      <PacketHeader listRef={gridRef} headerRef={headerRef} layout={layout} columns={columns} />
       {/* biome-ignore lint/a11y/useSemanticElements: part of the ARIA grid above */}
       <div ref={viewportRef} className="packet-viewport" role="rowgroup" onScroll={onScroll}>
         <div className="packet-spacer" style={{ height: geo.spacer }}>

@@ -41,6 +41,10 @@ export function connectStore(store: AppStore, connection: Connection): () => voi
       previous = next;
     }),
   );
+  // A column change still waiting for its debounced save goes out before the page does.
+  const flush = () => state().columns.flush();
+  window.addEventListener('pagehide', flush);
+  stops.push(() => window.removeEventListener('pagehide', flush));
   void reload();
   return () => {
     for (const stop of stops) stop();
@@ -55,4 +59,5 @@ async function loadSettings(store: AppStore, { api }: Connection): Promise<void>
   }
   store.getState().selection.receiveSaved(result.value.selections);
   store.getState().policy.receiveSaved(result.value.policy);
+  store.getState().columns.receiveSaved(result.value.columns);
 }

@@ -1,6 +1,7 @@
 import { createStore } from 'zustand/vanilla';
 import { createCaptureSlice } from './capture-slice.js';
 import { createClusterSlice } from './cluster-slice.js';
+import { createColumnsSlice } from './columns-slice.js';
 import { createConnectionSlice } from './connection-slice.js';
 import { createContextsSlice } from './contexts-slice.js';
 import { createDetailSlice } from './detail-slice.js';
@@ -25,6 +26,7 @@ export function createAppStore(deps: StoreDeps): AppStore {
     ...createTapSlice(set, get, deps),
     ...createPolicySlice(set, get, deps),
     ...createPacketsSlice(set, get, deps),
+    ...createColumnsSlice(set, get, deps),
     ...createDetailSlice(set, get, deps),
     ...createFlowsSlice(set, get, deps),
     ...createCaptureSlice(set, get, deps),

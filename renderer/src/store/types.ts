@@ -4,6 +4,7 @@ import type { FileRef } from '../api/dto.js';
 import type { RowCache } from '../packets/row-cache.js';
 import type { CaptureSlice } from './capture-slice.js';
 import type { ClusterSlice } from './cluster-slice.js';
+import type { ColumnsSlice } from './columns-slice.js';
 import type { ConnectionSlice } from './connection-slice.js';
 import type { ContextsSlice } from './contexts-slice.js';
 import type { DetailSlice } from './detail-slice.js';
@@ -32,6 +33,7 @@ export type AppState = ConnectionSlice &
   TapSlice &
   PolicySlice &
   PacketsSlice &
+  ColumnsSlice &
   DetailSlice &
   FlowsSlice &
   CaptureSlice &
