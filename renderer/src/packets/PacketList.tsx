@@ -30,7 +30,7 @@ const OVERSCAN = 30;
  * the page cache (deps.rows) at paint time. React renders it at most once per animation frame,
  * whatever the packet rate; the store's packets.changed (≤ 10/s) only moves the tail. Column
  * widths are CSS variables on the container (one style update per change, none per cell); hidden
- * columns are not rendered.
+ * columns are not rendered. Shift+click and Shift+↑/↓ mark a range (state.packets.extendRange).
  */
 export function PacketList() {
   const store = useAppStore();
@@ -52,8 +52,8 @@ export function PacketList() {
   /** The scrollTop we set ourselves; a scroll event at it is ours, not the user's. */
   const ownScrollTop = useRef<number | null>(null);
   const viewportHeight = useRef(0);
-  /** A row selected by index before its page arrived (End on a huge list). */
-  const pendingSelect = useRef<number | null>(null);
+  /** A row selected by index before its page arrived (End on a huge list); `extend`: a Shift move. */
+  const pendingSelect = useRef<{ index: number; extend: boolean } | null>(null);
   const [, repaint] = useReducer((n: number) => n + 1, 0);
   const frame = useRef(0);
 
@@ -138,7 +138,7 @@ export function PacketList() {
   }, [store, scrollToReal]);
 
   const selectIndex = useCallback(
-    (index: number, follow = false) => {
+    (index: number, follow = false, extend = false) => {
       const total = store.getState().packets.stats?.displayed ?? 0;
       if (total === 0) return;
       const i = Math.max(0, Math.min(total - 1, index));
@@ -148,12 +148,12 @@ export function PacketList() {
       store.getState().packets.setFollowing(follow);
       const row = rows.row(i);
       if (!row) {
-        pendingSelect.current = i;
+        pendingSelect.current = { index: i, extend };
         return;
       }
       pendingSelect.current = null;
       const s = store.getState();
-      s.packets.select(i, row.number);
+      s.packets.select(i, row.number, extend);
       void s.detail.load(row.number);
     },
     [store, rows, scrollToReal],
@@ -171,17 +171,28 @@ export function PacketList() {
   useEffect(
     () =>
       rows.onChange(() => {
-        const i = pendingSelect.current;
-        if (i !== null && rows.row(i)) selectIndex(i, store.getState().packets.following);
+        const pending = pendingSelect.current;
+        if (pending && rows.row(pending.index))
+          selectIndex(pending.index, store.getState().packets.following, pending.extend);
       }),
     [rows, selectIndex, store],
   );
+
+  /** Shift: the range from where it began to display index `target` is marked, and selected goes there. */
+  const extendTo = (target: number) => {
+    const total = store.getState().packets.stats?.displayed ?? 0;
+    if (total === 0) return;
+    const i = Math.max(0, Math.min(total - 1, target));
+    void store.getState().packets.extendRange(i);
+    selectIndex(i, false, true);
+  };
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     // Keys in the header (its own handler) and the column menu (a portal) are not row moves.
     if (event.target !== event.currentTarget) return;
     // A move still waiting for its row counts: fast key repeats go on from where they asked to be.
-    const current = pendingSelect.current ?? selected?.index ?? Math.floor(realTop.current / ROW_HEIGHT) - 1;
+    const current =
+      pendingSelect.current?.index ?? selected?.index ?? Math.floor(realTop.current / ROW_HEIGHT) - 1;
     const page = pageRows(geo);
     const modified = event.ctrlKey || event.metaKey || event.altKey;
     if (event.key.toLowerCase() === 'm' && (event.ctrlKey || event.metaKey) && !event.altKey) {
@@ -209,9 +220,11 @@ export function PacketList() {
         break;
       case 'End':
         event.preventDefault();
-        selectIndex(displayed - 1, true);
+        if (event.shiftKey) extendTo(displayed - 1);
+        else selectIndex(displayed - 1, true);
         return;
       case 'Enter':
+        if (event.shiftKey) return;
         event.preventDefault();
         document.querySelector<HTMLElement>('[data-focus="protocol-tree"]')?.focus();
         return;
@@ -219,7 +232,8 @@ export function PacketList() {
         return;
     }
     event.preventDefault();
-    selectIndex(target);
+    if (event.shiftKey) extendTo(target);
+    else selectIndex(target);
   };
 
   // The window of rows to render now.
@@ -247,7 +261,12 @@ export function PacketList() {
         marked={row !== undefined && marked.has(row.number)}
         onPick={(event) => {
           if (row && (event.ctrlKey || event.metaKey)) store.getState().packets.toggleMark(row.number);
-          else selectIndex(i, i === displayed - 1 && following);
+          else if (event.shiftKey && event.button === 0) {
+            // No text selection from the anchor; the list keeps (or takes) the focus.
+            event.preventDefault();
+            gridRef.current?.focus();
+            extendTo(i);
+          } else selectIndex(i, i === displayed - 1 && following);
         }}
       />,
     );
@@ -266,7 +285,7 @@ export function PacketList() {
       aria-rowcount={displayed + 1}
       aria-colcount={columns.length}
       aria-activedescendant={activeId}
-      aria-keyshortcuts="ArrowUp ArrowDown PageUp PageDown Home End Enter Control+M"
+      aria-keyshortcuts="ArrowUp ArrowDown PageUp PageDown Home End Enter Control+M Shift+ArrowUp Shift+ArrowDown"
       tabIndex={0}
       data-focus="packet-list"
       onKeyDown={onKeyDown}
