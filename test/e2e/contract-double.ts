@@ -3,11 +3,13 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { AppCore } from '../../main/app/app-core.js';
 import { AppError, toApiError } from '../../main/app/errors.js';
+import { openSettingsStore } from '../../main/app/settings-store.js';
 import { COLOURING_RULE_BY_NAME } from '../../main/dissect/colour.js';
 import { dissectPacket, summarizePacket } from '../../main/dissect/dissect.js';
 import type { CountersSchema } from '../../main/ipc/contract/flows.js';
 import { contract } from '../../main/ipc/contract/index.js';
 import type { PacketRow, PacketStats } from '../../main/ipc/contract/packets.js';
+import type { UiSettings } from '../../main/ipc/contract/settings.js';
 import type { TapState } from '../../main/ipc/contract/tap.js';
 import { createRouter, type Handlers } from '../../main/ipc/router.js';
 import { startServeServer } from '../../main/serve/server.js';
@@ -22,7 +24,9 @@ import { TEMPLATES } from './synthetic-frames.js';
  * validated against the contract's schemas (validateOutgoing), so the double cannot drift from
  * what the real core must send. Packets are synthetic: packet n is TEMPLATES[(n-1) % 8], dissected
  * by the real dissector. Its display-filter language is protocol names only (tcp, udp, dns, http,
- * icmp), enough to see the UI filter; the real filter is the core's.
+ * icmp), enough to see the UI filter; the real filter is the core's. Settings are the real core's
+ * settings store on a JSON file (a fresh one in the double's directory unless `settingsFile` is
+ * given): they outlive a page reload, and, with the same file, a restart of the double.
  */
 
 export interface DoubleOptions {
@@ -31,6 +35,8 @@ export interface DoubleOptions {
   forbidTap?: boolean;
   /** A node whose agent fails, with this reason. */
   failingNode?: string;
+  /** The settings file (serve's settings.json); give the same one to a second double to "restart". */
+  settingsFile?: string;
 }
 
 export interface ContractDouble {
@@ -42,6 +48,9 @@ export interface ContractDouble {
   readonly count: number;
   /** Every request the UI made, in order (channel and payload), for assertions. */
   readonly requests: { channel: string; payload: unknown }[];
+  /** What the core's settings store holds now (settings.get's answer). */
+  settings(): UiSettings;
+  /** Stops the server and the core; pending settings are written to the file first. */
   stop(): Promise<void>;
 }
 
@@ -52,7 +61,12 @@ export async function startContractDouble(options: DoubleOptions): Promise<Contr
   buildRenderer();
   const downloads = new DownloadRegistry();
   const dir = tempDir('clustertap-double');
+  const settings = openSettingsStore({
+    file: options.settingsFile ?? path.join(dir, 'settings.json'),
+    warn: (message) => process.stderr.write(`double: ${message}\n`),
+  });
   const core = new AppCore({
+    settings,
     mode: 'serve',
     version: 'double',
     source: { kubeconfig: options.kubeconfig, env: {} },
@@ -275,7 +289,12 @@ export async function startContractDouble(options: DoubleOptions): Promise<Contr
       const file = path.join(dir, `saved-${Date.now()}.pcapng`);
       fs.writeFileSync(file, JSON.stringify(which));
       return {
-        packets: typeof which === 'string' ? (which === 'all' ? count : displayed()) : 1,
+        packets:
+          typeof which === 'string'
+            ? which === 'all'
+              ? count
+              : displayed()
+            : (which as { selected: number[] }).selected.length,
         downloadUrl: downloads.register(file, { name: 'double.pcapng' }).url,
       };
     },
@@ -356,12 +375,16 @@ export async function startContractDouble(options: DoubleOptions): Promise<Contr
       return count;
     },
     requests,
+    settings: () => {
+      const { window: _window, ...ui } = settings.get();
+      return ui;
+    },
     stop: async () => {
       clearInterval(ticker);
       clearInterval(counterTicker);
       await server.close();
       router.close();
-      core.close();
+      await core.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
