@@ -34,6 +34,8 @@ export default defineConfig({
           name: 'e2e',
           // The UI in Debian's Chromium (Playwright) against `clustertap serve`; some specs use the lab.
           include: ['test/e2e/**/*.test.ts'],
+          // After the other projects: its lab tap holds UDP 4789 and the lab, as the cluster tests do.
+          sequence: { groupOrder: 1 },
           fileParallelism: false,
           testTimeout: 180_000,
           hookTimeout: 180_000,

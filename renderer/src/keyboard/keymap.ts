@@ -134,6 +134,17 @@ export const LOCAL_KEYS: { where: string; keys: string; description: string }[] 
     description: 'Mark or unmark a packet (Save → marked packets)',
   },
   {
+    where: 'Packet list',
+    keys: 'Shift+↑ ↓ / Shift+click',
+    description: 'Mark a range of packets (also Shift+PageUp PageDown Home End); Tab → column headers',
+  },
+  {
+    where: 'Column headers',
+    keys: 'Alt+← / Alt+→',
+    description: 'Narrow / widen the focused column by 10 px (or drag its edge; double-click fits)',
+  },
+  { where: 'Column headers', keys: 'Shift+F10 / right-click', description: 'Show or hide columns' },
+  {
     where: 'Protocol tree',
     keys: '↑ ↓ → ←',
     description: 'Move, open, close; the field’s bytes light up in the hex dump',
