@@ -24,11 +24,16 @@ import {
 /** Rows fetched beyond each edge of the viewport, so small scrolls never show a gap. */
 const OVERSCAN = 30;
 
+/** Rows a viewport of this height shows (partly), the list's window. */
+const windowRows = (height: number) => Math.ceil(height / ROW_HEIGHT) + 1;
+
 /**
  * The live packet list, virtualized by hand: a spacer as tall as the rows (scaled above the
  * browser's limit), one absolutely positioned layer holding only the rows in view, rows read from
  * the page cache (deps.rows) at paint time. React renders it at most once per animation frame,
- * whatever the packet rate; the store's packets.changed (≤ 10/s) only moves the tail. Column
+ * whatever the packet rate; the store's packets.changed (≤ 10/s) only moves the tail, and while
+ * following, only to a tail whose rows have arrived (the row cache asks for them as the store
+ * grows; until then the list keeps showing the previous tail, never a frame of placeholders). Column
  * widths are CSS variables on the container (one style update per change, none per cell); hidden
  * columns are not rendered. Shift+click and Shift+↑/↓ mark a range (state.packets.extendRange).
  */
@@ -54,6 +59,11 @@ export function PacketList() {
   const viewportHeight = useRef(0);
   /** A row selected by index before its page arrived (End on a huge list); `extend`: a Shift move. */
   const pendingSelect = useRef<{ index: number; extend: boolean } | null>(null);
+  /** While following: the displayed count the list shows the tail of (the newest loaded tail). */
+  const tail = useRef(0);
+  const wasFollowing = useRef(false);
+  /** Rows the geometry was last rendered for (the tail while following, else everything displayed). */
+  const shownCount = useRef(0);
   const [, repaint] = useReducer((n: number) => n + 1, 0);
   const frame = useRef(0);
 
@@ -71,7 +81,20 @@ export function PacketList() {
     if (gridRef.current) applyLayout(gridRef.current, layout);
   }, [layout]);
 
-  const geo = geometry(displayed, viewportHeight.current);
+  // Following: move to the newest tail only once its rows are here (or when what is shown now has
+  // no rows to keep: the first packets, a reset, the tail shrank). Not following: everything.
+  if (following) {
+    const n = Math.min(displayed, windowRows(viewportHeight.current));
+    const loaded = (end: number) => end > 0 && rows.has(Math.max(0, end - n), end);
+    if (!wasFollowing.current)
+      tail.current = Math.min(displayed, Math.floor(realTop.current / ROW_HEIGHT) + n);
+    if (tail.current > displayed || !loaded(tail.current) || loaded(displayed)) tail.current = displayed;
+  }
+  wasFollowing.current = following;
+  const count = following ? tail.current : displayed;
+  shownCount.current = count;
+  const geo = geometry(count, viewportHeight.current);
+  if (following) realTop.current = geo.maxRealTop;
 
   /** Moves the view to `top` (real px) and the scrollbar with it. */
   const scrollToReal = useCallback(
@@ -102,11 +125,22 @@ export function PacketList() {
     return () => observer.disconnect();
   }, [schedule]);
 
-  // New packets while following: stay at the tail. (displayed changes at most every 100 ms.)
+  // The scrollbar follows what was rendered (the tail moved, the spacer grew or was rescaled).
   useLayoutEffect(() => {
-    if (following && displayed >= 0) scrollToReal(Number.MAX_SAFE_INTEGER);
-    else scrollToReal(realTop.current);
-  }, [displayed, following, scrollToReal]);
+    const el = viewportRef.current;
+    if (!el) return;
+    const g = geometry(shownCount.current, el.clientHeight);
+    realTop.current = clampRealTop(g, realTop.current);
+    const top = scrollFromRealTop(g, realTop.current);
+    if (Math.abs(el.scrollTop - top) >= 1) {
+      el.scrollTop = top;
+      ownScrollTop.current = el.scrollTop;
+    }
+  });
+  // While following, the row cache fetches each new tail as packets.changed arrives, first.
+  useEffect(() => {
+    rows.follow(following ? windowRows(viewportHeight.current) : null);
+  });
 
   const onScroll = () => {
     const el = viewportRef.current;
@@ -114,7 +148,7 @@ export function PacketList() {
     if (headerRef.current) headerRef.current.scrollLeft = el.scrollLeft;
     if (ownScrollTop.current !== null && Math.abs(el.scrollTop - ownScrollTop.current) < 1) return;
     ownScrollTop.current = null;
-    const g = geometry(displayed, el.clientHeight);
+    const g = geometry(shownCount.current, el.clientHeight);
     realTop.current = realTopFromScroll(g, el.scrollTop);
     // The user scrolled: follow the tail only while they stay at it.
     store.getState().packets.setFollowing(realTop.current >= g.maxRealTop - ROW_HEIGHT / 2);
@@ -126,7 +160,7 @@ export function PacketList() {
     const el = viewportRef.current;
     if (!el) return;
     const onWheel = (event: WheelEvent) => {
-      const g = geometry(store.getState().packets.stats?.displayed ?? 0, el.clientHeight);
+      const g = geometry(shownCount.current, el.clientHeight);
       if (g.spacer === g.content || event.deltaY === 0) return;
       event.preventDefault();
       const lines = event.deltaMode === 1 ? event.deltaY * ROW_HEIGHT : event.deltaY;
@@ -240,7 +274,7 @@ export function PacketList() {
   const first = Math.floor(realTop.current / ROW_HEIGHT);
   const offset = realTop.current - first * ROW_HEIGHT;
   const visible = Math.ceil(geo.viewport / ROW_HEIGHT) + 1;
-  const last = Math.min(displayed, first + visible);
+  const last = Math.min(count, first + visible);
   const scrollTop = scrollFromRealTop(geo, realTop.current);
 
   useEffect(() => {

@@ -17,6 +17,8 @@ export interface RowCacheOptions {
 
 interface Page {
   rows: PacketRow[];
+  /** How many rows were displayed when it was answered: a partial page is stale only past that. */
+  asOf: number;
 }
 
 /**
@@ -24,6 +26,11 @@ interface Page {
  * with packets.rows for the range the list shows, kept in a small LRU, dropped when the store
  * says they changed (display filter, ring limit, clear). Listeners hear when pages arrive; the
  * list then repaints from here. Indexes are display indexes (0-based), as packets.rows uses.
+ *
+ * Appended packets never change the rows already held, so a partial last page keeps serving its
+ * rows while its fuller version is fetched. While the list follows the tail (`follow`), every
+ * `grow` asks for the new tail's pages at once, before anything else: the list moves there only
+ * when they have arrived and meanwhile keeps showing the rows it has.
  */
 export class RowCache {
   readonly pageSize: number;
@@ -36,6 +43,10 @@ export class RowCache {
   private generation = 0;
   private wanted: { first: number; last: number } | null = null;
   private displayedCount = 0;
+  /** The displayed count the store last announced (grow/reset): where the tail is. */
+  private tailEnd = 0;
+  /** Rows kept loaded at the tail while the list follows it; null when it does not. */
+  private tailRows: number | null = null;
   /** The last failure's sentence (shown in the list), null when fetching works. */
   error: string | null = null;
   /** After a failure, no request before this time (a broken core is not asked 60 times a second). */
@@ -57,6 +68,26 @@ export class RowCache {
   row(index: number): PacketRow | undefined {
     const page = this.pages.get(Math.floor(index / this.pageSize));
     return page?.rows[index % this.pageSize];
+  }
+
+  /** Whether every row of [start, end) is loaded (an empty range is). */
+  has(start: number, end: number): boolean {
+    if (end <= start) return true;
+    const first = Math.floor(Math.max(0, start) / this.pageSize);
+    const last = Math.floor((end - 1) / this.pageSize);
+    for (let p = first; p <= last; p++) {
+      const page = this.pages.get(p);
+      if (!page) return false;
+      if (page.rows.length < Math.min(end, (p + 1) * this.pageSize) - p * this.pageSize) return false;
+    }
+    return true;
+  }
+
+  /** The list follows the tail and shows its last `rows` rows (null: it stopped following). */
+  follow(rows: number | null): void {
+    if (this.tailRows === rows) return;
+    this.tailRows = rows;
+    this.pump();
   }
 
   /** The list shows rows [start, end): fetch what is missing there (and only there). */
@@ -84,20 +115,24 @@ export class RowCache {
     this.pages.clear();
     this.inflight.clear();
     this.displayedCount = displayed;
+    this.tailEnd = displayed;
     this.error = null;
     this.notify();
+    this.pump();
   }
 
-  /** Packets were appended: only a partial last page is stale. */
+  /**
+   * Packets were appended: only a partial last page is stale, and it keeps serving the rows it
+   * has until its fuller version arrives. (Fewer rows than before is the store's reset, never a
+   * grow; a row answer may already have told of more than `displayed`.)
+   */
   grow(displayed: number): void {
-    if (displayed < this.displayedCount) {
+    if (displayed < this.tailEnd) {
       this.reset(displayed);
       return;
     }
-    this.displayedCount = displayed;
-    for (const [number, page] of this.pages)
-      if (page.rows.length < this.pageSize && number * this.pageSize + page.rows.length < displayed)
-        this.pages.delete(number);
+    this.tailEnd = displayed;
+    if (displayed > this.displayedCount) this.displayedCount = displayed;
     this.pump();
   }
 
@@ -112,19 +147,39 @@ export class RowCache {
     for (const listener of [...this.listeners]) listener();
   }
 
+  /** A page to fetch: missing, or partial while more rows than it knew of are displayed now. */
+  private needs(pageNumber: number): boolean {
+    if (this.inflight.has(pageNumber)) return false;
+    const page = this.pages.get(pageNumber);
+    if (!page) return true;
+    return (
+      page.rows.length < this.pageSize &&
+      pageNumber * this.pageSize + page.rows.length < this.displayedCount &&
+      this.displayedCount > page.asOf
+    );
+  }
+
   private pump(): void {
-    if (!this.wanted) return;
     if (Date.now() < this.retryAt) return;
-    for (let p = this.wanted.first; p <= this.wanted.last; p++) {
-      if (this.inflight.size >= this.concurrency) return;
-      if (this.pages.has(p) || this.inflight.has(p)) continue;
-      void this.load(p);
-    }
+    const ranges: { first: number; last: number }[] = [];
+    // The new tail first: the following list waits for it (and only for it).
+    if (this.tailRows !== null && this.tailEnd > 0)
+      ranges.push({
+        first: Math.floor(Math.max(0, this.tailEnd - this.tailRows) / this.pageSize),
+        last: Math.floor((this.tailEnd - 1) / this.pageSize),
+      });
+    if (this.wanted) ranges.push(this.wanted);
+    for (const { first, last } of ranges)
+      for (let p = first; p <= last; p++) {
+        if (this.inflight.size >= this.concurrency) return;
+        if (this.needs(p)) void this.load(p);
+      }
   }
 
   private async load(pageNumber: number): Promise<void> {
     const generation = this.generation;
     this.inflight.add(pageNumber);
+    const asked = this.displayedCount;
     const result = await this.fetch(pageNumber * this.pageSize, this.pageSize);
     if (generation !== this.generation) return;
     this.inflight.delete(pageNumber);
@@ -135,7 +190,11 @@ export class RowCache {
       return;
     }
     this.error = null;
-    this.pages.set(pageNumber, { rows: result.value.rows });
+    this.pages.delete(pageNumber);
+    this.pages.set(pageNumber, {
+      rows: result.value.rows,
+      asOf: Math.max(asked, result.value.displayed),
+    });
     while (this.pages.size > this.maxPages) {
       const oldest = this.pages.keys().next().value;
       if (oldest === undefined) break;
