@@ -26,6 +26,30 @@ const counts = async (page: Page) => {
   return { all: Number(all?.replaceAll(',', '')), shown: Number(shown?.replaceAll(',', '')) };
 };
 
+/** The byte offsets the hex dump highlights (its `byte hl` spans, each with offset and length). */
+const litBytes = (page: Page) =>
+  page.locator('.hex-bytes .byte.hl').evaluateAll((els) =>
+    els.flatMap((e) => {
+      const from = Number(e.getAttribute('data-offset'));
+      return Array.from({ length: Number(e.getAttribute('data-length')) }, (_, i) => from + i);
+    }),
+  );
+
+/** Clicks byte `offset` in the hex column: its two digits' place in the line's monospace text. */
+async function clickByte(page: Page, offset: number): Promise<void> {
+  const column = page
+    .locator('.hex-line')
+    .nth(Math.floor(offset / 16))
+    .locator('.hex-bytes');
+  const { width, chars } = await column.evaluate((el) => ({
+    width: el.getBoundingClientRect().width,
+    chars: el.textContent?.length ?? 0,
+  }));
+  const i = offset % 16;
+  const char = i * 3 + (i >= 8 ? 1 : 0); // "xx xx xx xx xx xx xx xx  xx …"
+  await column.click({ position: { x: ((char + 1) * width) / chars, y: 5 } });
+}
+
 async function startTapping(page: Page): Promise<void> {
   // The fixture cluster has no pods: a label selector is a selection all the same.
   await page.getByRole('textbox', { name: 'Label selector' }).fill('app=web');
@@ -218,20 +242,22 @@ describe.skipIf(!!blocker)('live packet view (contract double)', () => {
     while ((await destination.getAttribute('aria-selected')) !== 'true')
       await page.keyboard.press('ArrowDown');
     // Ethernet (14) + IPv4 destination at 16: bytes 30..33 lit in the hex dump.
-    await expect
-      .poll(() =>
-        page
-          .locator('.hex-bytes .byte.hl')
-          .evaluateAll((els) => els.map((e) => e.getAttribute('data-offset'))),
-      )
-      .toEqual(['30', '31', '32', '33']);
+    await expect.poll(() => litBytes(page)).toEqual([30, 31, 32, 33]);
+    // The same bytes in the ASCII column.
+    expect(
+      await page
+        .locator('.hex-ascii .char.hl')
+        .evaluateAll((els) => els.map((e) => e.textContent ?? '').join('').length),
+    ).toBe(4);
+    // The dump is text, not an element per byte: a highlight span or two per line at most.
+    expect(await page.locator('.hex-dump .hex-bytes span').count()).toBeLessThanOrEqual(3);
     // Clicking a byte selects the deepest field there: byte 23 is IPv4's protocol field.
-    await page.locator('.hex-bytes .byte[data-offset="23"]').click();
+    await clickByte(page, 23);
     await expect
       .poll(() => tree.getByRole('treeitem', { selected: true }).textContent())
       .toMatch(/^.?Protocol: TCP \(6\)/);
     // A byte of the TCP header: the deepest field is inside TCP, and its line is opened to show it.
-    await page.locator('.hex-bytes .byte[data-offset="36"]').click();
+    await clickByte(page, 36);
     await expect
       .poll(() => tree.getByRole('treeitem', { selected: true }).textContent())
       .toMatch(/Destination Port: 8080/);
@@ -241,11 +267,50 @@ describe.skipIf(!!blocker)('live packet view (contract double)', () => {
     await expect
       .poll(() => tree.getByRole('treeitem', { selected: true }).textContent())
       .toMatch(/Source Port: 4000\d/);
+    expect(
+      await page
+        .locator('.hex-bytes .cursor')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-offset'))),
+    ).toEqual(['34']);
     await page.keyboard.press('Escape');
     await page.keyboard.press('Escape');
     expect(await page.evaluate(() => document.activeElement?.getAttribute('data-focus'))).toBe('packet-list');
     await page.keyboard.press('PageDown');
     await expect.poll(() => page.locator('.detail-header strong').textContent()).not.toBe('Packet 4');
+  });
+
+  it('loads the detail once a PageDown key repeat stops, not once a press; a single press loads it at once', async () => {
+    const { page } = opened;
+    await list(page).focus();
+    await page.keyboard.press('Home');
+    await expect.poll(() => page.locator('.detail-header strong').textContent()).toBe('Packet 1');
+    const details = () => double.requests.filter((r) => r.channel === 'packets.detail').length;
+    // A single press: the detail comes at once (the next packet, well before a repeat's delay).
+    const single = details();
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => page.locator('.detail-header strong').textContent()).toBe('Packet 2');
+    expect(details()).toBe(single + 1);
+    await page.waitForTimeout(300);
+    // Held down: the first keydown, then 24 with `repeat` set (Playwright sets it for a key already
+    // down), about 30 ms apart like a keyboard's auto-repeat.
+    const before = details();
+    const presses = 25;
+    for (let i = 0; i < presses; i++) {
+      await page.keyboard.down('PageDown');
+      await page.waitForTimeout(30);
+    }
+    await page.keyboard.up('PageDown');
+    const selected = Number(await list(page).locator('.packet-row.selected .cell:first-child').textContent());
+    expect(selected).toBeGreaterThan(presses * 10);
+    await expect.poll(() => page.locator('.detail-header strong').textContent()).toBe(`Packet ${selected}`);
+    await page.waitForTimeout(300);
+    const asked = details() - before;
+    console.log(`PageDown held for ${presses} keydowns: ${asked} packets.detail requests`);
+    // The first keydown (a press like any other) and the one at the key-up: 2. A held key's repeats
+    // wait for the key-up, with a 300 ms fallback in case it never comes; a loaded machine (a CI run
+    // beside this one) can stretch one gap between repeats past that, so up to 4, against 25 before.
+    expect(asked).toBeGreaterThanOrEqual(2);
+    expect(asked).toBeLessThanOrEqual(4);
   });
 
   it('narrows the list with the display filter and shows why a filter does not read', async () => {

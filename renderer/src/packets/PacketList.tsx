@@ -23,6 +23,19 @@ import {
 
 /** Rows fetched beyond each edge of the viewport, so small scrolls never show a gap. */
 const OVERSCAN = 30;
+/**
+ * Moves closer together than this are a key repeat (or a burst): the detail waits until they stop
+ * for this long. A single press or click loads it at once.
+ */
+const DETAIL_DELAY_MS = 90;
+/**
+ * While a key is held down its repeats wait for the key-up (which loads at once); this is only
+ * the fallback when a key-up never comes (the focus left), longer than any gap between repeats.
+ */
+const HELD_DELAY_MS = 300;
+
+/** How the selection moved: a click (or Go to), a key press, or a key held down (auto-repeat). */
+type Move = 'click' | 'key' | 'repeat';
 
 /** Rows a viewport of this height shows (partly), the list's window. */
 const windowRows = (height: number) => Math.ceil(height / ROW_HEIGHT) + 1;
@@ -58,12 +71,16 @@ export function PacketList() {
   const ownScrollTop = useRef<number | null>(null);
   const viewportHeight = useRef(0);
   /** A row selected by index before its page arrived (End on a huge list); `extend`: a Shift move. */
-  const pendingSelect = useRef<{ index: number; extend: boolean } | null>(null);
+  const pendingSelect = useRef<{ index: number; extend: boolean; move: Move } | null>(null);
   /** While following: the displayed count the list shows the tail of (the newest loaded tail). */
   const tail = useRef(0);
   const wasFollowing = useRef(false);
   /** Rows the geometry was last rendered for (the tail while following, else everything displayed). */
   const shownCount = useRef(0);
+  const detailTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  /** A detail waiting for the keys to stop (a burst or a held key), by packet number. */
+  const pendingDetail = useRef<{ number: number; held: boolean } | null>(null);
+  const lastMove = useRef(Number.NEGATIVE_INFINITY);
   const [, repaint] = useReducer((n: number) => n + 1, 0);
   const frame = useRef(0);
 
@@ -74,7 +91,13 @@ export function PacketList() {
       repaint();
     });
   }, []);
-  useEffect(() => () => cancelAnimationFrame(frame.current), []);
+  useEffect(
+    () => () => {
+      cancelAnimationFrame(frame.current);
+      clearTimeout(detailTimer.current);
+    },
+    [],
+  );
 
   // The column layout, written once per change onto the container (header and rows read it).
   useLayoutEffect(() => {
@@ -171,8 +194,37 @@ export function PacketList() {
     return () => el.removeEventListener('wheel', onWheel);
   }, [store, scrollToReal]);
 
+  /**
+   * The detail of the selected packet: at once for a click or a single key press, after
+   * DETAIL_DELAY_MS of quiet while keys repeat or come in a burst (each press would load and
+   * render a tree and a hex dump nobody reads).
+   */
+  const flushDetail = useCallback(() => {
+    clearTimeout(detailTimer.current);
+    const pending = pendingDetail.current;
+    pendingDetail.current = null;
+    if (pending && store.getState().packets.selected?.number === pending.number)
+      void store.getState().detail.load(pending.number);
+  }, [store]);
+  const loadDetail = useCallback(
+    (number: number, move: Move) => {
+      clearTimeout(detailTimer.current);
+      pendingDetail.current = null;
+      const now = performance.now();
+      const burst = move === 'repeat' || (move === 'key' && now - lastMove.current < DETAIL_DELAY_MS);
+      lastMove.current = move === 'click' ? Number.NEGATIVE_INFINITY : now;
+      if (!burst) {
+        void store.getState().detail.load(number);
+        return;
+      }
+      pendingDetail.current = { number, held: move === 'repeat' };
+      detailTimer.current = setTimeout(flushDetail, move === 'repeat' ? HELD_DELAY_MS : DETAIL_DELAY_MS);
+    },
+    [store, flushDetail],
+  );
+
   const selectIndex = useCallback(
-    (index: number, follow = false, extend = false) => {
+    (index: number, follow = false, extend = false, move: Move = 'click') => {
       const total = store.getState().packets.stats?.displayed ?? 0;
       if (total === 0) return;
       const i = Math.max(0, Math.min(total - 1, index));
@@ -182,15 +234,14 @@ export function PacketList() {
       store.getState().packets.setFollowing(follow);
       const row = rows.row(i);
       if (!row) {
-        pendingSelect.current = { index: i, extend };
+        pendingSelect.current = { index: i, extend, move };
         return;
       }
       pendingSelect.current = null;
-      const s = store.getState();
-      s.packets.select(i, row.number, extend);
-      void s.detail.load(row.number);
+      store.getState().packets.select(i, row.number, extend);
+      loadDetail(row.number, move);
     },
-    [store, rows, scrollToReal],
+    [store, rows, scrollToReal, loadDetail],
   );
 
   // Go to packet (Ctrl+G) asks through the store.
@@ -207,18 +258,18 @@ export function PacketList() {
       rows.onChange(() => {
         const pending = pendingSelect.current;
         if (pending && rows.row(pending.index))
-          selectIndex(pending.index, store.getState().packets.following, pending.extend);
+          selectIndex(pending.index, store.getState().packets.following, pending.extend, pending.move);
       }),
     [rows, selectIndex, store],
   );
 
   /** Shift: the range from where it began to display index `target` is marked, and selected goes there. */
-  const extendTo = (target: number) => {
+  const extendTo = (target: number, move: Move = 'click') => {
     const total = store.getState().packets.stats?.displayed ?? 0;
     if (total === 0) return;
     const i = Math.max(0, Math.min(total - 1, target));
     void store.getState().packets.extendRange(i);
-    selectIndex(i, false, true);
+    selectIndex(i, false, true, move);
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
@@ -229,6 +280,7 @@ export function PacketList() {
       pendingSelect.current?.index ?? selected?.index ?? Math.floor(realTop.current / ROW_HEIGHT) - 1;
     const page = pageRows(geo);
     const modified = event.ctrlKey || event.metaKey || event.altKey;
+    const keyMove: Move = event.repeat ? 'repeat' : 'key';
     if (event.key.toLowerCase() === 'm' && (event.ctrlKey || event.metaKey) && !event.altKey) {
       event.preventDefault();
       if (selected) store.getState().packets.toggleMark(selected.number);
@@ -254,8 +306,8 @@ export function PacketList() {
         break;
       case 'End':
         event.preventDefault();
-        if (event.shiftKey) extendTo(displayed - 1);
-        else selectIndex(displayed - 1, true);
+        if (event.shiftKey) extendTo(displayed - 1, keyMove);
+        else selectIndex(displayed - 1, true, false, keyMove);
         return;
       case 'Enter':
         if (event.shiftKey) return;
@@ -266,8 +318,8 @@ export function PacketList() {
         return;
     }
     event.preventDefault();
-    if (event.shiftKey) extendTo(target);
-    else selectIndex(target);
+    if (event.shiftKey) extendTo(target, keyMove);
+    else selectIndex(target, false, false, keyMove);
   };
 
   // The window of rows to render now.
@@ -323,6 +375,10 @@ export function PacketList() {
       tabIndex={0}
       data-focus="packet-list"
       onKeyDown={onKeyDown}
+      onKeyUp={() => {
+        // A held key was let go: the detail of where it stopped, now.
+        if (pendingDetail.current?.held) flushDetail();
+      }}
     >
       <PacketHeader listRef={gridRef} headerRef={headerRef} layout={layout} columns={columns} />
       {/* biome-ignore lint/a11y/useSemanticElements: part of the ARIA grid above */}
