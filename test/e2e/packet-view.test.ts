@@ -384,6 +384,38 @@ describe.skipIf(!!blocker)('live packet view (contract double)', () => {
     await list(page).waitFor();
   });
 
+  it('scrolls by moving one layer: the rows still in view keep their element and their place', async () => {
+    const { page } = opened;
+    await list(page).locator('.packet-viewport').hover();
+    await page.mouse.wheel(0, -4000);
+    await expect.poll(() => page.locator('.status-bar').textContent()).toContain('paused at your position');
+    await expect.poll(() => list(page).locator('.packet-row.loading').count()).toBe(0);
+    type Probe = { id: string; top: string; same: boolean };
+    // Each row element remembers the row it showed when tagged; `same`: it still shows that row.
+    const read = (tag: boolean) =>
+      page.evaluate(
+        (tag) =>
+          [...document.querySelectorAll<HTMLElement>('.packet-layer .packet-row')].map((row) => {
+            const tagged = row as HTMLElement & { probe?: string };
+            const same = tagged.probe === row.id;
+            if (tag) tagged.probe = row.id;
+            return { id: row.id, top: row.style.top, same };
+          }),
+        tag,
+      );
+    const before: Probe[] = await read(true);
+    await page.mouse.wheel(0, 3 * 20);
+    await expect.poll(async () => (await read(false))[0]?.id).not.toBe(before[0]?.id);
+    const after: Probe[] = await read(false);
+    const kept = after.filter((row) => before.some((b) => b.id === row.id));
+    expect(kept.length).toBeGreaterThan(10);
+    // Keyed by packet (display index), not by slot: the same element, not a re-used one re-filled.
+    expect(kept.every((row) => row.same)).toBe(true);
+    // Placed from an anchor that moves every 512 rows: unchanged unless the scroll crossed one.
+    const moved = kept.filter((row) => row.top !== before.find((b) => b.id === row.id)?.top).length;
+    expect([0, kept.length]).toContain(moved);
+  });
+
   it('stops with Ctrl+E, and the packets stay', async () => {
     const { page } = opened;
     await page.keyboard.press('Control+E');

@@ -21,8 +21,18 @@ import {
   scrollFromRealTop,
 } from './scroll-math.js';
 
-/** Rows fetched beyond each edge of the viewport, so small scrolls never show a gap. */
-const OVERSCAN = 30;
+/**
+ * Rows fetched beyond the viewport's edges, so small scrolls never show a gap: more in the
+ * direction the list last moved (where the next rows come from), fewer behind it.
+ */
+const OVERSCAN_AHEAD = 45;
+const OVERSCAN_BEHIND = 15;
+/**
+ * Rows are placed relative to an anchor that moves only every ANCHOR_ROWS rows, so a scroll moves
+ * the layer (one transform) and adds or drops a row at an edge; the rows in between keep their
+ * element and position (keyed by display index, i.e. by packet until the next reset).
+ */
+const ANCHOR_ROWS = 512;
 /**
  * Moves closer together than this are a key repeat (or a burst): the detail waits until they stop
  * for this long. A single press or click loads it at once.
@@ -83,6 +93,9 @@ export function PacketList() {
   const lastMove = useRef(Number.NEGATIVE_INFINITY);
   const [, repaint] = useReducer((n: number) => n + 1, 0);
   const frame = useRef(0);
+  /** The first row rendered last time, and which way the list last moved (1 down, -1 up). */
+  const lastFirst = useRef(0);
+  const direction = useRef(1);
 
   const schedule = useCallback(() => {
     if (frame.current) return;
@@ -329,8 +342,13 @@ export function PacketList() {
   const last = Math.min(count, first + visible);
   const scrollTop = scrollFromRealTop(geo, realTop.current);
 
+  if (first !== lastFirst.current) direction.current = first > lastFirst.current ? 1 : -1;
+  lastFirst.current = first;
+  const anchor = first - (first % ANCHOR_ROWS);
   useEffect(() => {
-    rows.want(Math.max(0, first - OVERSCAN), last + OVERSCAN);
+    const before = direction.current < 0 ? OVERSCAN_AHEAD : OVERSCAN_BEHIND;
+    const after = direction.current < 0 ? OVERSCAN_BEHIND : OVERSCAN_AHEAD;
+    rows.want(Math.max(0, first - before), last + after);
   });
 
   const slots = [];
@@ -338,9 +356,9 @@ export function PacketList() {
     const row = rows.row(i);
     slots.push(
       <PacketRowView
-        key={i - first}
+        key={i}
         index={i}
-        top={(i - first) * ROW_HEIGHT}
+        top={(i - anchor) * ROW_HEIGHT}
         row={row}
         columns={columns}
         selected={row !== undefined && row.number === selected?.number}
@@ -384,7 +402,10 @@ export function PacketList() {
       {/* biome-ignore lint/a11y/useSemanticElements: part of the ARIA grid above */}
       <div ref={viewportRef} className="packet-viewport" role="rowgroup" onScroll={onScroll}>
         <div className="packet-spacer" style={{ height: geo.spacer }}>
-          <div className="packet-layer" style={{ transform: `translateY(${scrollTop - offset}px)` }}>
+          <div
+            className="packet-layer"
+            style={{ transform: `translateY(${scrollTop - offset - (first - anchor) * ROW_HEIGHT}px)` }}
+          >
             {slots}
           </div>
         </div>
