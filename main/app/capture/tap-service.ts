@@ -210,7 +210,11 @@ export class TapService {
           else this.log(e.type === 'retry' ? 'warning' : 'info', e.message);
         },
       });
-      if (this.running !== running) return; // stopped while deploying
+      if (this.running !== running) {
+        // Stopped while deploying: stop()'s teardown may have run before the last objects were applied.
+        await teardownSession(kubeConfig, session.id, () => undefined).catch(() => undefined);
+        return;
+      }
       cluster.config = deployment.config;
       cluster.keeper = keepLease(kubeConfig, session, holder, (e) =>
         this.log('warning', `lease renewal failed: ${e.message}`),
