@@ -18,8 +18,6 @@ import {
   newStreamToken,
   type TapSession,
 } from '../../kube/deploy/session.js';
-import type { SessionConfig } from '../../kube/deploy/session-config.js';
-import { pushSessionConfig } from '../../kube/deploy/session-update.js';
 import { teardownSession } from '../../kube/deploy/teardown.js';
 import { TransportControl } from '../../kube/deploy/transport-control.js';
 import { TunnelProbeWatch } from '../../kube/deploy/tunnel-probe-watch.js';
@@ -54,7 +52,6 @@ export interface TapServiceDeps {
 interface ClusterSide {
   kubeConfig: KubeconfigClient;
   session: TapSession;
-  config?: SessionConfig;
   statusWatch: NodeStatusWatch;
   keeper?: LeaseKeeper;
   transport?: TransportControl;
@@ -215,7 +212,6 @@ export class TapService {
         await teardownSession(kubeConfig, session.id, () => undefined).catch(() => undefined);
         return;
       }
-      cluster.config = deployment.config;
       cluster.keeper = keepLease(kubeConfig, session, holder, (e) =>
         this.log('warning', `lease renewal failed: ${e.message}`),
       );
@@ -281,11 +277,13 @@ export class TapService {
     running.broker.setPolicy(policy);
     const filterChanged = (policy.filter ?? '') !== (running.policy.filter ?? '');
     running.policy = policy;
-    const cluster = running.cluster;
-    if (filterChanged && cluster?.config) {
-      cluster.config = { ...cluster.config, filter: policy.filter || undefined };
-      if (!policy.filter) delete cluster.config.filter;
-      await pushSessionConfig(cluster.kubeConfig, cluster.config);
+    const transport = running.cluster?.transport;
+    if (filterChanged && transport) {
+      // Through the transport control: it holds the config as last pushed (api after a fallback).
+      await transport.update((config) => {
+        const { filter: _old, ...rest } = config;
+        return policy.filter ? { ...rest, filter: policy.filter } : rest;
+      });
       this.log('info', `capture filter pushed to the agents: ${policy.filter || '(none)'}`);
     }
     return true;

@@ -55,6 +55,15 @@ export class TransportControl {
     });
   }
 
+  /**
+   * Pushes a change of the session config (a new capture filter) to the agents, on top of what
+   * this control has pushed itself (the transport after a fallback), so neither undoes the other.
+   */
+  async update(change: (config: SessionConfig) => SessionConfig): Promise<void> {
+    this.config = change(this.config);
+    await pushSessionConfig(this.kubeConfig, this.config);
+  }
+
   /** `--transport auto`: keep the tunnel while probes arrive; switch when a mirroring node's do not. */
   fallBackWhenProbesFail(): void {
     this.timer = setInterval(() => void this.check(), 1000);
