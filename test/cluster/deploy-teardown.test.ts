@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clustertap, kubectl, kubectlJson, type LabState, labCommand, labState } from '../helpers/lab.js';
+import { waitFor } from '../helpers/run.js';
 
 const { lab, reason } = labState();
 if (reason) console.warn(`deploy/teardown tests cannot run: ${reason}`);
@@ -68,13 +69,17 @@ describe.skipIf(reason !== undefined)('deploy → agents Ready → undeploy, aga
     // Without --collector: the host's address toward the API server, the lab bridge.
     expect(result.collector).toBe(`${l.gatewayIP}:4789`);
 
-    const ds = kubectlJson<{ status: { numberReady: number; desiredNumberScheduled: number } }>(l, [
-      'get',
-      'daemonset',
-      'clustertap-agent',
-      '-n',
-      'clustertap-deploy1',
-    ]);
+    // deploy follows the agent pods; the DaemonSet controller writes its own status a moment later.
+    const dsStatus = () =>
+      kubectlJson<{ status: { numberReady: number; desiredNumberScheduled: number } }>(l, [
+        'get',
+        'daemonset',
+        'clustertap-agent',
+        '-n',
+        'clustertap-deploy1',
+      ]).status;
+    await waitFor(() => dsStatus().numberReady === expected.length, 15_000, 'the DaemonSet status');
+    const ds = { status: dsStatus() };
     expect(ds.status).toMatchObject({
       numberReady: expected.length,
       desiredNumberScheduled: expected.length,

@@ -112,9 +112,14 @@ describe.skipIf(!!blocker)('live packets through the real core (listen only, no 
     await page.keyboard.type('frame.number > 1200');
     await page.keyboard.press('Enter');
     await expect.poll(async () => (await counts(page)).shown).toBe(100);
-    expect(
-      new Set(await list(page).locator('.packet-row:not(.loading) .cell:nth-child(7)').allTextContents()),
-    ).toEqual(new Set(['ICMP']));
+    // The filtered rows are fetched after the count arrives: wait for them, then every one is ICMP.
+    await expect
+      .poll(async () => [
+        ...new Set(
+          await list(page).locator('.packet-row:not(.loading) .cell:nth-child(7)').allTextContents(),
+        ),
+      ])
+      .toEqual(['ICMP']);
     await page.keyboard.press('Escape');
     await page.keyboard.press('Enter');
   });
