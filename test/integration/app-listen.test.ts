@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TapState } from '../../main/ipc/contract/tap.js';
 import { waitFor } from '../helpers/run.js';
@@ -50,6 +53,17 @@ describe('the app listens for tunnels without deploying (tap.listen)', () => {
       new Set(['vxlan:127.0.0.1/vni=5000', 'vxlan:127.0.0.1/vni=5001']),
     );
     expect(rows.every((r) => r.protocol === 'UDP')).toBe(true);
+
+    // Flows of what arrived, exported as CSV to the file the user chose.
+    const csvFile = path.join(os.tmpdir(), `ct-flows-${process.pid}.csv`);
+    const exported = unwrap(
+      await c.api.request('flows.export', { file: c.core.files.grant(csvFile, 'write') }),
+    );
+    expect(exported.flows).toBe(1);
+    expect(fs.readFileSync(csvFile, 'utf8').split('\n')[1]).toMatch(
+      /^UDP,10\.244\.0\.1,1000,10\.244\.0\.2,2000,,,20,/,
+    );
+    fs.rmSync(csvFile);
 
     unwrap(await c.api.request('tap.stop', {}));
     expect(state?.phase).toBe('idle');

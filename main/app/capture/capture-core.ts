@@ -1,10 +1,13 @@
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import type { z } from 'zod';
 import { removeStaleStoreDirectories } from '../../capture/packet-store/index.js';
 import type { CountersSchema } from '../../ipc/contract/flows.js';
 import type { EventBus } from '../../ipc/event-bus.js';
 import type { Handlers } from '../../ipc/router.js';
 import type { KubeconfigClient } from '../../kube/kubeconfig/connection.js';
+import { AppError } from '../errors.js';
 import type { FileGrants } from '../file-grants.js';
 import { FlowTable } from './flow-table.js';
 import { PacketService } from './packet-service.js';
@@ -123,16 +126,14 @@ export class CaptureCore {
     await this.packets.close();
   }
 
-  private async exportFlows(file: { id: string } | undefined) {
-    const { default: fs } = await import('node:fs');
-    const { default: path } = await import('node:path');
+  private exportFlows(file: { id: string } | undefined) {
     const csv = this.flows.csv((ip) => this.deps.podOf(ip));
     const flows = this.flows.size;
     if (file) {
       fs.writeFileSync(this.deps.files.take(file.id, 'write').path, csv);
       return { flows, downloadUrl: null };
     }
-    if (!this.deps.offerDownload) throw new Error('choose where to save: File ▸ Export flows…');
+    if (!this.deps.offerDownload) throw new AppError('invalid', 'choose where to save: File ▸ Export flows…');
     const name = `clustertap-flows-${new Date().toISOString().replace(/[:.]/g, '-')}.csv`;
     const temp = path.join(this.packets.store.directory, name);
     fs.writeFileSync(temp, csv);
